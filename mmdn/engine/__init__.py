@@ -1,0 +1,8 @@
+from .checkpoint import CheckpointError, register_checkpoint_loading
+from .distributed import MMDNDistributedDataParallel, setup_distributed
+from .input_checks import check_custom_imports, check_data_files, find_invalid_json
+
+__all__ = [
+    'CheckpointError', 'register_checkpoint_loading', 'MMDNDistributedDataParallel',
+    'setup_distributed', 'check_custom_imports', 'check_data_files', 'find_invalid_json'
+]

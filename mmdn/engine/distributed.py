@@ -1,0 +1,53 @@
+"""Multi-process training and testing on machines without CUDA.
+
+With ``--launcher pytorch`` MMEngine 0.10.7 calls ``torch.cuda.set_device(LOCAL_RANK)``
+while starting the process group and wraps the model with
+``device_ids=[LOCAL_RANK]``; both fail without CUDA. :func:`setup_distributed` starts
+the gloo group itself before the runner is built (the runner then skips its own
+start-up) and selects :class:`MMDNDistributedDataParallel`, which leaves ``device_ids``
+out for a model that is not on a CUDA device. On CUDA machines nothing changes.
+"""
+import datetime
+from typing import Any, List, Optional
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+from mmengine.model import MMDistributedDataParallel
+from torch import nn
+
+from mmdet.registry import MODEL_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class MMDNDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that drops ``device_ids`` for a model off CUDA."""
+
+    def __init__(self, module: nn.Module, device_ids: Optional[List[int]] = None,
+                 **kwargs: Any) -> None:
+        on_cuda = any(p.device.type == 'cuda' for p in module.parameters())
+        super().__init__(module=module, device_ids=device_ids if on_cuda else None, **kwargs)
+
+
+def setup_distributed(cfg: Config) -> None:
+    """Starts a gloo process group for ``cfg.launcher`` when CUDA is absent.
+
+    Call it after ``cfg.launcher`` is set and before ``Runner.from_cfg(cfg)``.
+    """
+    launcher = cfg.get('launcher', 'none')
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    if launcher != 'pytorch':
+        raise RuntimeError(
+            f'--launcher {launcher} needs CUDA; on a machine without CUDA use '
+            '--launcher pytorch (tools/dist_train.sh, tools/dist_test.sh)')
+    dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
+    timeout = datetime.timedelta(seconds=dist_cfg.get('timeout', 1800))
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo', timeout=timeout)
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDNDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))

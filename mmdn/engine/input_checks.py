@@ -1,0 +1,78 @@
+"""Checks of a config and its files that stop a run before it writes anything.
+
+Each error names the config key or the file and what is wrong with it.
+"""
+import json
+import os.path as osp
+from typing import Iterator, List, Tuple
+
+from mmengine.config import Config
+
+
+def check_custom_imports(cfg: Config, filename: str) -> None:
+    """Fails unless the config imports mmdn, which registers mmdn's modules."""
+    imports = cfg.get('custom_imports', {}).get('imports', [])
+    if isinstance(imports, str):
+        imports = [imports]
+    if not any(name == 'mmdn' or name.startswith('mmdn.') for name in imports):
+        raise ValueError(
+            f'{filename} does not import mmdn, so its models are not registered. Add\n'
+            "    custom_imports = dict(imports=['mmdn'], allow_failed_imports=False)\n"
+            "to it, or inherit configs/_base_/default_runtime.py, which sets it.")
+
+
+def _datasets(loader_cfg: dict) -> Iterator[dict]:
+    """The leaf dataset configs of a dataloader (through wrappers such as RepeatDataset)."""
+    stack = [loader_cfg.get('dataset', {})]
+    while stack:
+        ds = stack.pop()
+        if 'dataset' in ds:
+            stack.append(ds['dataset'])
+        elif 'datasets' in ds:
+            stack.extend(ds['datasets'])
+        else:
+            yield ds
+
+
+def annotation_files(cfg: Config, splits: Tuple[str, ...]) -> List[Tuple[str, str]]:
+    """``(config key, path)`` of the data roots and annotation files ``splits`` read."""
+    files = []
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        for ds in _datasets(loader):
+            root = ds.get('data_root') or ''
+            if root:
+                files.append((f'{split}_dataloader.dataset.data_root', root))
+            if ds.get('ann_file'):
+                files.append((f'{split}_dataloader.dataset.ann_file',
+                              osp.join(root, ds['ann_file'])))
+        evaluator = cfg.get(f'{split}_evaluator')
+        for metric in evaluator if isinstance(evaluator, list) else [evaluator or {}]:
+            if metric.get('ann_file'):
+                files.append((f'{split}_evaluator.ann_file', metric['ann_file']))
+    return files
+
+
+def check_data_files(cfg: Config, splits: Tuple[str, ...]) -> None:
+    """Fails when a data root or annotation file of ``splits`` does not exist."""
+    for key, path in annotation_files(cfg, splits):
+        if key.endswith('data_root') and not osp.isdir(path):
+            raise FileNotFoundError(
+                f'{key}: data root {path} does not exist (for the demo: '
+                'python tools/misc/make_demo_dataset.py data/demo)')
+        if not key.endswith('data_root') and not osp.isfile(path):
+            raise FileNotFoundError(f'{key}: annotation file {path} does not exist')
+
+
+def find_invalid_json(cfg: Config, splits: Tuple[str, ...]) -> None:
+    """Names the annotation file that is not valid JSON (called after a JSON error)."""
+    for key, path in annotation_files(cfg, splits):
+        if key.endswith('data_root') or not path.endswith('.json'):
+            continue
+        try:
+            with open(path) as f:
+                json.load(f)
+        except json.JSONDecodeError as err:
+            raise ValueError(f'{key}: annotation file {path} is not valid JSON: {err}') from err
