@@ -69,6 +69,12 @@ def load_local_checkpoint(filename: str, map_location: Optional[Any] = None) -> 
         raise CheckpointError(f'checkpoint {filename} does not exist')
     if osp.getsize(filename) == 0:
         raise CheckpointError(f'checkpoint {filename} is empty (0 bytes)')
+    with open(filename, 'rb') as f:
+        legacy = f.read(1) == b'\x80'  # a pickle stream: torch's pre-1.6 format
+    if not legacy and not zipfile.is_zipfile(filename):
+        raise CheckpointError(
+            f'checkpoint {filename} cannot be read: it is truncated or not a torch '
+            'checkpoint (no complete zip archive)')
     try:
         return torch.load(filename, map_location=map_location)
     except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as err:

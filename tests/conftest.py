@@ -1,0 +1,49 @@
+"""Shared fixtures: a small demo dataset and config overrides that point at it."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+from mmdn.datasets.demo_shapes import make_demo_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = REPO / 'configs' / 'demo' / 'dab_detr_r18_demo.py'
+
+
+@pytest.fixture(scope='session')
+def demo_data(tmp_path_factory) -> Path:
+    """A demo dataset of 16 train and 8 val images."""
+    root = tmp_path_factory.mktemp('demo')
+    make_demo_dataset(str(root), seed=3, num_train=16, num_val=8)
+    return root
+
+
+def data_options(root: Path, batch_size: int = 2, num_train: int = 4) -> List[str]:
+    """--cfg-options that train on ``num_train`` images of ``root`` and test on its val."""
+    return [
+        f'train_dataloader.dataset.data_root={root}/',
+        f'train_dataloader.dataset.indices={num_train}',
+        f'train_dataloader.batch_size={batch_size}',
+        'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+        f'val_dataloader.dataset.data_root={root}/',
+        f'test_dataloader.dataset.data_root={root}/',
+        'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
+        f'val_evaluator.ann_file={root}/annotations/val.json',
+        f'test_evaluator.ann_file={root}/annotations/val.json',
+        'default_hooks.logger.interval=1',
+    ]
+
+
+def run_tool(args: List[str], timeout: int = 600,
+             env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """Runs a command from the repo root with this interpreter; output captured."""
+    cmd = [sys.executable] + args if args[0].endswith('.py') else args
+    env = dict(os.environ, **(env or {}))
+    # The shell launchers find python on PATH: the interpreter running the tests.
+    env['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{env["PATH"]}'
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env=env)

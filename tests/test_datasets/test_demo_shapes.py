@@ -1,0 +1,83 @@
+import hashlib
+import json
+
+import numpy as np
+import pytest
+from pycocotools.coco import COCO
+
+from mmdn.datasets.demo_shapes import DEMO_CLASSES, make_demo_dataset
+
+
+def _digest(root):
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob('*') if p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path):
+    make_demo_dataset(str(tmp_path / 'a'), seed=7, num_train=6, num_val=3)
+    make_demo_dataset(str(tmp_path / 'b'), seed=7, num_train=6, num_val=3)
+    make_demo_dataset(str(tmp_path / 'c'), seed=8, num_train=6, num_val=3)
+    assert _digest(tmp_path / 'a') == _digest(tmp_path / 'b')
+    assert _digest(tmp_path / 'a') != _digest(tmp_path / 'c')
+
+
+def test_val_split_does_not_depend_on_train_size(tmp_path):
+    make_demo_dataset(str(tmp_path / 'a'), seed=1, num_train=3, num_val=4)
+    make_demo_dataset(str(tmp_path / 'b'), seed=1, num_train=9, num_val=4)
+    assert _digest(tmp_path / 'a' / 'val') == _digest(tmp_path / 'b' / 'val')
+
+
+def test_pycocotools_reads_it_and_statistics_match_the_spec(demo_data):
+    coco = COCO(str(demo_data / 'annotations' / 'train.json'))
+    assert [c['name'] for c in coco.loadCats(coco.getCatIds())] == list(DEMO_CLASSES)
+    assert len(coco.getImgIds()) == 16
+    for img in coco.loadImgs(coco.getImgIds()):
+        assert 128 <= img['width'] <= 256 and 128 <= img['height'] <= 256
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img['id']))
+        assert 1 <= len(anns) <= 10
+        for ann in anns:
+            x, y, w, h = ann['bbox']
+            assert w > 0 and h > 0
+            assert x >= 0 and y >= 0 and x + w <= img['width'] and y + h <= img['height']
+            assert ann['area'] == w * h and ann['iscrowd'] == 0
+
+
+def test_boxes_are_tight_around_the_drawn_shapes(demo_data):
+    """Shapes are flat-coloured: every side of a box that overlaps no other box holds a
+    pixel of its shape's colour, and the one-pixel ring just outside holds none."""
+    from PIL import Image
+    data = json.loads((demo_data / 'annotations' / 'val.json').read_text())
+    by_image = {}
+    for ann in data['annotations']:
+        by_image.setdefault(ann['image_id'], []).append(ann)
+    checked = 0
+    for img in data['images']:
+        pix = np.asarray(Image.open(demo_data / 'val' / img['file_name']).convert('RGB'))
+        pad = np.pad(pix.astype(int), ((1, 1), (1, 1), (0, 0)), constant_values=-1)
+        anns = by_image[img['id']]
+        for ann in anns:
+            x, y, w, h = ann['bbox']
+            if any(ox < x + w + 1 and x - 1 < ox + ow and oy < y + h + 1 and y - 1 < oy + oh
+                   for ox, oy, ow, oh in (a['bbox'] for a in anns if a is not ann)):
+                continue
+            inside = pix[y:y + h, x:x + w].reshape(-1, 3)
+            colours, counts = np.unique(inside, axis=0, return_counts=True)
+            fill = colours[counts.argmax()]
+            box = pad[y:y + h + 2, x:x + w + 2]  # the box with a one-pixel ring
+            is_fill = (box == fill).all(-1)
+            for side in (is_fill[1, 1:-1], is_fill[-2, 1:-1], is_fill[1:-1, 1],
+                         is_fill[1:-1, -2]):
+                assert side.any()
+            for ring in (is_fill[0], is_fill[-1], is_fill[:, 0], is_fill[:, -1]):
+                assert not ring.any()
+            checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize('num_train, num_val', [(0, 3), (3, 0)])
+def test_rejects_empty_splits(tmp_path, num_train, num_val):
+    with pytest.raises(ValueError, match='num_train and num_val'):
+        make_demo_dataset(str(tmp_path), 0, num_train, num_val)

@@ -1,0 +1,44 @@
+import pytest
+from mmengine.config import Config
+
+from mmdn.engine import check_custom_imports, check_data_files, find_invalid_json
+
+
+def _cfg(root, **extra):
+    return Config(dict(
+        train_dataloader=dict(dataset=dict(
+            type='RepeatDataset', times=2,
+            dataset=dict(data_root=str(root), ann_file='annotations/train.json'))),
+        val_dataloader=dict(dataset=dict(data_root=str(root), ann_file='annotations/val.json')),
+        val_evaluator=dict(type='CocoMetric', ann_file=f'{root}/annotations/val.json'),
+        **extra))
+
+
+def test_custom_imports_missing_says_how_to_fix():
+    with pytest.raises(ValueError, match=r"(?s)my_cfg\.py does not import mmdn.*custom_imports"):
+        check_custom_imports(Config(dict(default_scope='mmdet')), 'my_cfg.py')
+    with pytest.raises(ValueError, match='does not import mmdn'):
+        check_custom_imports(Config(dict(custom_imports=dict(imports=['other']))), 'x.py')
+    check_custom_imports(Config(dict(custom_imports=dict(imports=['mmdn']))), 'x.py')
+    check_custom_imports(Config(dict(custom_imports=dict(imports='mmdn.models'))), 'x.py')
+
+
+def test_missing_data_root_and_annotation_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f'data root {tmp_path}/nowhere'):
+        check_data_files(_cfg(tmp_path / 'nowhere'), ('train', 'val'))
+    (tmp_path / 'annotations').mkdir()
+    with pytest.raises(FileNotFoundError, match=r'train_dataloader\.dataset\.ann_file.*train'):
+        check_data_files(_cfg(tmp_path), ('train', 'val'))
+    (tmp_path / 'annotations' / 'train.json').write_text('{}')
+    check_data_files(_cfg(tmp_path), ('train', ))
+    with pytest.raises(FileNotFoundError, match='val.json'):
+        check_data_files(_cfg(tmp_path), ('train', 'val'))
+
+
+def test_invalid_json_is_named(tmp_path):
+    (tmp_path / 'annotations').mkdir()
+    (tmp_path / 'annotations' / 'train.json').write_text('{"images": []}')
+    (tmp_path / 'annotations' / 'val.json').write_text('{"images": [')
+    find_invalid_json(_cfg(tmp_path), ('train', ))
+    with pytest.raises(ValueError, match=r'val_dataloader.*val\.json is not valid JSON'):
+        find_invalid_json(_cfg(tmp_path), ('train', 'val'))
