@@ -4,7 +4,7 @@ Importing the package registers its modules into mmdet's registries and lets
 ``torch.load`` read MMEngine checkpoints under torch >= 2.6 (see
 :mod:`mmdn.engine.checkpoint`).
 """
-from . import datasets, engine  # noqa: F401
+from . import datasets, engine, models  # noqa: F401
 from .engine import register_checkpoint_loading
 
 __version__ = '0.1.0'

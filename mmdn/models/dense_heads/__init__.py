@@ -1,0 +1,3 @@
+from .dn_dab_detr_head import DNDABDETRHead
+
+__all__ = ['DNDABDETRHead']

@@ -1,0 +1,3 @@
+from .dn_dab_detr import DNDABDETR
+
+__all__ = ['DNDABDETR']
