@@ -7,7 +7,10 @@ from typing import Dict, List, Optional
 
 import pytest
 
+from mmdet.utils import register_all_modules
 from mmdn.datasets.demo_shapes import make_demo_dataset
+
+register_all_modules(init_default_scope=True)
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / 'configs' / 'demo' / 'dab_detr_r18_demo.py'

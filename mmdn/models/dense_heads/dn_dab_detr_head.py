@@ -70,12 +70,17 @@ class DNDABDETRHead(DABDETRHead):
         def per_layer(loss: Tensor) -> Tensor:
             return loss.reshape(num_layers, -1).sum(1) / avg_factor
 
-        loss_cls = per_layer(self.loss_cls(cls_scores, labels, reduction_override='none'))
-        loss_bbox = per_layer(self.loss_bbox(bbox_preds, targets, reduction_override='none'))
-        # IoU in pixels, as the matching part computes it.
-        loss_iou = per_layer(self.loss_iou(bbox_cxcywh_to_xyxy(bbox_preds) * factors,
-                                           bbox_cxcywh_to_xyxy(targets) * factors,
-                                           reduction_override='none'))
+        if b.numel() == 0:  # no image has objects: zeros, still in the graph
+            loss_cls = loss_bbox = loss_iou = dn_cls_scores.sum() * dn_cls_scores.new_zeros(
+                num_layers)
+        else:
+            loss_cls = per_layer(self.loss_cls(cls_scores, labels, reduction_override='none'))
+            loss_bbox = per_layer(
+                self.loss_bbox(bbox_preds, targets, reduction_override='none'))
+            # IoU in pixels, as the matching part computes it.
+            loss_iou = per_layer(self.loss_iou(bbox_cxcywh_to_xyxy(bbox_preds) * factors,
+                                               bbox_cxcywh_to_xyxy(targets) * factors,
+                                               reduction_override='none'))
         losses = dict(dn_loss_cls=loss_cls[-1], dn_loss_bbox=loss_bbox[-1],
                       dn_loss_iou=loss_iou[-1])
         for i in range(num_layers - 1):

@@ -1,0 +1,177 @@
+import math
+
+import pytest
+import torch
+
+from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
+from mmdn.models.layers import DnQueryGenerator, dn_attention_mask
+
+from ..utils import make_samples
+
+
+def eq7_by_definition(P: int, M: int, N: int) -> torch.Tensor:
+    """Eq. 7 written out element by element."""
+    W = P * M + N
+    a = torch.zeros(W, W, dtype=torch.bool)
+    for i in range(W):
+        for j in range(W):
+            if j < P * M and i // M != j // M:
+                a[i, j] = True
+            if j < P * M and i >= P * M:
+                a[i, j] = True
+    return a
+
+
+@pytest.mark.parametrize('P, M, N', [(5, 3, 7), (1, 4, 2), (10, 1, 5), (3, 0, 4), (2, 6, 0)])
+def test_mask_is_eq7(P, M, N):
+    assert torch.equal(dn_attention_mask(P, M, N), eq7_by_definition(P, M, N))
+
+
+@pytest.mark.parametrize('counts', [[3, 1, 0], [0, 0], [1], [4, 4], [0, 2]])
+def test_generator_mask_and_shapes_for_gt_patterns(counts):
+    gen = DnQueryGenerator(num_classes=6, embed_dims=16, num_groups=5)
+    query, anchor, mask, meta = gen(make_samples(counts), num_matching_queries=7)
+    M, P = max(counts), 5
+    assert query.shape == (len(counts), P * M, 16) and anchor.shape == (len(counts), P * M, 4)
+    assert meta['num_dn_queries'] == P * M and meta['group_size'] == M
+    assert meta['batch_index'].numel() == P * sum(counts)
+    if M == 0:
+        assert mask is None
+    else:
+        assert torch.equal(mask, eq7_by_definition(P, M, 7))
+
+
+def _one_box_batch(n=4000, size=(0.2, 0.1)):
+    """n images with one centred box each, far from the borders (no clamping)."""
+    samples = make_samples([1] * n)
+    for s in samples:
+        h, w = s.img_shape
+        cx, cy, bw, bh = w / 2, h / 2, size[0] * w, size[1] * h
+        s.gt_instances.bboxes = torch.tensor([[cx - bw / 2, cy - bh / 2, cx + bw / 2,
+                                               cy + bh / 2]])
+    return samples
+
+
+def test_box_noise_bounds_over_many_draws():
+    l1, l2 = 0.4, 0.3
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=5,
+                           box_noise_scale=(l1, l2), with_label_noise=False)
+    samples = _one_box_batch()
+    _, anchor, _, meta = gen(samples, 3)
+    noised = anchor[meta['batch_index'], meta['query_index']].sigmoid().double()
+    orig = meta['boxes'].double()
+    dx, dy = (noised[:, 0] - orig[:, 0]).abs(), (noised[:, 1] - orig[:, 1]).abs()
+    assert (dx < l1 * orig[:, 2] / 2 + 1e-6).all() and (dy < l1 * orig[:, 3] / 2 + 1e-6).all()
+    # Every noised centre inside its original box (λ1 < 1).
+    assert (dx < orig[:, 2] / 2).all() and (dy < orig[:, 3] / 2).all()
+    ratio_w, ratio_h = noised[:, 2] / orig[:, 2], noised[:, 3] / orig[:, 3]
+    for r in (ratio_w, ratio_h):
+        assert (r > 1 - l2 - 1e-4).all() and (r < 1 + l2 + 1e-4).all()
+        # The draws fill the range: uniform on [1 - λ2, 1 + λ2].
+        assert r.min() < 1 - 0.95 * l2 and r.max() > 1 + 0.95 * l2
+        assert abs(r.mean().item() - 1) < 0.01
+    assert dx.max() > 0.95 * l1 * orig[0, 2] / 2
+
+
+def test_box_noise_is_clamped_to_the_image():
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=10, box_noise_scale=0.9)
+    samples = make_samples([3] * 50)
+    for s in samples:  # boxes touching the borders, and partly outside
+        s.gt_instances.bboxes[0] = torch.tensor([-5., -5., 20., 20.])
+        s.gt_instances.bboxes[1] = torch.tensor([60., 50., 90., 70.])
+    _, anchor, _, meta = gen(samples, 3)
+    noised = anchor[meta['batch_index'], meta['query_index']].sigmoid()
+    assert (noised >= 0).all() and (noised <= 1).all() and torch.isfinite(anchor).all()
+
+
+def test_label_flip_rate_matches_gamma():
+    C, gamma = 6, 0.2
+    gen = DnQueryGenerator(num_classes=C, embed_dims=8, num_groups=10,
+                           label_noise_ratio=gamma, with_box_noise=False)
+    samples = make_samples([10] * 200)
+    torch.manual_seed(0)
+    labels = gen.apply_label_noise(torch.cat([s.gt_instances.labels for s in samples]).repeat(10))
+    orig = torch.cat([s.gt_instances.labels for s in samples]).repeat(10)
+    n = orig.numel()
+    # A flip draws uniformly from the C real classes, so it keeps the label 1/C of the time.
+    expected = gamma * (1 - 1 / C)
+    observed = (labels != orig).float().mean().item()
+    assert abs(observed - expected) < 5 * math.sqrt(expected * (1 - expected) / n)
+    assert labels.min() >= 0 and labels.max() < C  # never the 'unknown' index
+    assert torch.equal(DnQueryGenerator(C, 8, label_noise_ratio=0.).apply_label_noise(orig), orig)
+
+
+def test_pad_and_split_round_trip():
+    """An identity decoder gives back each DN input at its image, group and object."""
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=3,
+                           with_box_noise=False, with_label_noise=False)
+    counts = [2, 0, 3]
+    samples = make_samples(counts)
+    query, anchor, _, meta = gen(samples, 5)
+    M = 3
+    emb = gen.label_embedding.weight
+    for b, s in enumerate(samples):
+        boxes = bbox_xyxy_to_cxcywh(s.gt_instances.bboxes / torch.tensor([80., 64., 80., 64.]))
+        for p in range(3):
+            for m in range(M):
+                slot = p * M + m
+                if m < counts[b]:
+                    label = s.gt_instances.labels[m]
+                    assert torch.allclose(query[b, slot, :-1], emb[label])
+                    assert query[b, slot, -1] == 1  # the indicator
+                    assert torch.allclose(anchor[b, slot].sigmoid(), boxes[m], atol=1e-5)
+                else:  # padding: zero content and anchor
+                    assert not query[b, slot].any() and not anchor[b, slot].any()
+    # The meta indexes exactly the real slots, with their un-noised targets.
+    assert sorted(zip(meta['batch_index'].tolist(), meta['query_index'].tolist())) == sorted(
+        (b, p * M + m) for b in range(3) for p in range(3) for m in range(counts[b]))
+    assert torch.equal(query[meta['batch_index'], meta['query_index'], :-1],
+                       emb[meta['labels']])
+
+
+def test_matching_content_is_unknown_with_indicator_zero():
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8)
+    content = gen.matching_content(4)
+    assert content.shape == (4, 8)
+    assert torch.equal(content[:, :-1], gen.label_embedding.weight[6].expand(4, -1))
+    assert not content[:, -1].any()
+
+
+def test_cap_on_dn_queries():
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=5, max_dn_queries=12)
+    _, _, mask, meta = gen(make_samples([4, 1]), 2)
+    assert meta['num_groups'] == 3 and meta['num_dn_queries'] == 12
+    torch.manual_seed(0)
+    query, _, mask, meta = gen(make_samples([300, 20, 5]), 2)
+    # M alone exceeds the cap: one group of 12 random objects of each larger image.
+    assert meta['num_groups'] == 1 and query.shape[1] == 12 and mask.shape == (14, 14)
+    per_image = torch.bincount(meta['batch_index'], minlength=3)
+    assert per_image.tolist() == [12, 12, 5]
+    assert sorted(meta['query_index'][meta['batch_index'] == 0].tolist()) == list(range(12))
+
+
+def test_hundreds_of_boxes_without_cap():
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=5)
+    query, anchor, mask, meta = gen(make_samples([300, 2]), 10)
+    assert query.shape == (2, 1500, 8) and mask.shape == (1510, 1510)
+    assert torch.isfinite(anchor).all()
+
+
+@pytest.mark.parametrize('key, value', [('num_groups', 0), ('label_noise_ratio', 1.5),
+                                        ('label_noise_ratio', -0.1), ('box_noise_scale', 1.0),
+                                        ('box_noise_scale', (0.4, -0.1)),
+                                        ('max_dn_queries', 0), ('num_classes', 0)])
+def test_bad_config_values_name_the_key(key, value):
+    kwargs = dict(num_classes=6, embed_dims=8)
+    kwargs[key] = value
+    with pytest.raises(ValueError, match=f'dn_cfg.{key} must be'):
+        DnQueryGenerator(**kwargs)
+
+
+@pytest.mark.parametrize('label', [6, -1])
+def test_label_outside_the_classes_names_the_image(label):
+    samples = make_samples([2, 3])
+    samples[1].gt_instances.labels[2] = label
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8)
+    with pytest.raises(ValueError, match=f'image img_1.png: ground-truth label {label} '):
+        gen(samples, 4)
