@@ -16,8 +16,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmdet.evaluation import DumpDetResults
-from mmdn.engine import (check_custom_imports, check_data_files, find_invalid_json,
-                         setup_distributed)
+from mmdn.engine import (check_custom_imports, check_data_files, check_num_classes,
+                         find_invalid_json, setup_distributed)
 from mmdn.engine.checkpoint import load_local_checkpoint
 
 
@@ -74,6 +74,7 @@ def main() -> None:
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     check_data_files(cfg, ('test', ))
+    check_num_classes(cfg, ('test', ))
     setup_distributed(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)

@@ -16,8 +16,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmdn.engine import (check_custom_imports, check_data_files, find_invalid_json,
-                         setup_distributed)
+from mmdn.engine import (check_custom_imports, check_data_files, check_num_classes,
+                         find_invalid_json, setup_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,6 +67,7 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, args.resume
     splits = ('train', 'val') if cfg.get('val_cfg') else ('train', )
     check_data_files(cfg, splits)
+    check_num_classes(cfg, splits)
     setup_distributed(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)

@@ -1,8 +1,10 @@
 from .checkpoint import CheckpointError, register_checkpoint_loading
 from .distributed import MMDNDistributedDataParallel, setup_distributed
-from .input_checks import check_custom_imports, check_data_files, find_invalid_json
+from .input_checks import (check_custom_imports, check_data_files, check_num_classes,
+                           find_invalid_json)
 
 __all__ = [
     'CheckpointError', 'register_checkpoint_loading', 'MMDNDistributedDataParallel',
-    'setup_distributed', 'check_custom_imports', 'check_data_files', 'find_invalid_json'
+    'setup_distributed', 'check_custom_imports', 'check_data_files', 'check_num_classes',
+    'find_invalid_json'
 ]

@@ -76,3 +76,23 @@ def find_invalid_json(cfg: Config, splits: Tuple[str, ...]) -> None:
                 json.load(f)
         except json.JSONDecodeError as err:
             raise ValueError(f'{key}: annotation file {path} is not valid JSON: {err}') from err
+
+
+def check_num_classes(cfg: Config, splits: Tuple[str, ...]) -> None:
+    """Fails when ``model.bbox_head.num_classes`` differs from a dataset's class count."""
+    num_classes = cfg.get('model', {}).get('bbox_head', {}).get('num_classes')
+    if num_classes is None:
+        return
+    import mmdet.datasets  # noqa: F401  (registers the dataset classes)
+    from mmdet.registry import DATASETS
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader')
+        for ds in _datasets(loader or {}):
+            classes = (ds.get('metainfo') or {}).get('classes')
+            if classes is None:
+                dataset_cls = DATASETS.get(ds.get('type', ''))
+                classes = getattr(dataset_cls, 'METAINFO', {}).get('classes')
+            if classes is not None and len(classes) != num_classes:
+                raise ValueError(
+                    f'model.bbox_head.num_classes={num_classes}, but the {split} dataset '
+                    f'({ds.get("type")}) has {len(classes)} classes')

@@ -1,7 +1,8 @@
 import pytest
 from mmengine.config import Config
 
-from mmdn.engine import check_custom_imports, check_data_files, find_invalid_json
+from mmdn.engine import (check_custom_imports, check_data_files, check_num_classes,
+                         find_invalid_json)
 
 
 def _cfg(root, **extra):
@@ -42,3 +43,19 @@ def test_invalid_json_is_named(tmp_path):
     find_invalid_json(_cfg(tmp_path), ('train', ))
     with pytest.raises(ValueError, match=r'val_dataloader.*val\.json is not valid JSON'):
         find_invalid_json(_cfg(tmp_path), ('train', 'val'))
+
+
+def test_num_classes_that_disagrees_with_the_dataset():
+    cfg = Config(dict(
+        model=dict(bbox_head=dict(num_classes=80)),
+        train_dataloader=dict(dataset=dict(type='CocoDataset',
+                                           metainfo=dict(classes=('a', 'b', 'c')))),
+        val_dataloader=dict(dataset=dict(type='CocoDataset'))))
+    with pytest.raises(ValueError, match=r'model\.bbox_head\.num_classes=80, but the train '
+                       r'dataset \(CocoDataset\) has 3 classes'):
+        check_num_classes(cfg, ('train', 'val'))
+    check_num_classes(cfg, ('val', ))  # CocoDataset's own 80 classes
+    cfg.model.bbox_head.num_classes = 3
+    check_num_classes(cfg, ('train', ))
+    with pytest.raises(ValueError, match='val dataset'):
+        check_num_classes(cfg, ('val', ))

@@ -1,0 +1,3 @@
+# Fig. 8: box-scale noise λ2 = 0.0 with centre-shift noise λ1 = 0.4.
+_base_ = './dn_dab_detr_r50_20e_bs64_noise.py'
+model = dict(dn_cfg=dict(box_noise_scale=(0.4, 0.0)))

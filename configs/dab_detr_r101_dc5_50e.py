@@ -1,0 +1,3 @@
+# DAB-DETR DC5-R101, 50 epochs (Table 1: 45.8 AP).
+_base_ = './dab_detr_r101_50e.py'
+model = dict(backbone=dict(strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)))
