@@ -1,5 +1,5 @@
 """The head of DN-DAB-DETR: DAB-DETR's head plus the denoising reconstruction losses."""
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence
 
 from torch import Tensor
 
@@ -36,13 +36,16 @@ class DNDABDETRHead(DABDETRHead):
         batch_gt_instances: InstanceList = [s.gt_instances for s in batch_data_samples]
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         layers_cls_scores, layers_bbox_preds = self(hidden_states, references)
-        num_dn = dn_meta['num_dn_queries'] if dn_meta else 0
-        losses = self.loss_by_feat(layers_cls_scores[:, :, num_dn:],
-                                   layers_bbox_preds[:, :, num_dn:], batch_gt_instances,
+        if dn_meta is None:
+            return self.loss_by_feat(layers_cls_scores, layers_bbox_preds,
+                                     batch_gt_instances, batch_img_metas)
+        num_dn = dn_meta['num_dn_queries']
+        sizes = (num_dn, layers_cls_scores.size(2) - num_dn)
+        dn_cls_scores, cls_scores = layers_cls_scores.split(sizes, dim=2)
+        dn_bbox_preds, bbox_preds = layers_bbox_preds.split(sizes, dim=2)
+        losses = self.loss_by_feat(cls_scores, bbox_preds, batch_gt_instances,
                                    batch_img_metas)
-        if dn_meta is not None:
-            losses.update(self.loss_dn(layers_cls_scores[:, :, :num_dn],
-                                       layers_bbox_preds[:, :, :num_dn], dn_meta))
+        losses.update(self.loss_dn(dn_cls_scores, dn_bbox_preds, dn_meta))
         return losses
 
     def loss_dn(self, dn_cls_scores: Tensor, dn_bbox_preds: Tensor, dn_meta: Dict) -> Dict:
@@ -51,39 +54,51 @@ class DNDABDETRHead(DABDETRHead):
         Args:
             dn_cls_scores (Tensor): (num_layers, bs, P*M, C) logits.
             dn_bbox_preds (Tensor): (num_layers, bs, P*M, 4) normalised (cx, cy, w, h).
-            dn_meta (dict): ``batch_index``, ``query_index`` (K,), ``labels`` (K,),
-                ``boxes`` (K, 4) and ``factors`` (K, 4) of the K real queries.
+            dn_meta (dict): ``num_groups`` P, ``group_size`` M, each image's targets
+                ``labels`` (bs, M) and ``boxes`` (bs, M, 4), the mask ``valid`` (bs, M)
+                of its real (unpadded) slots, and ``num_targets``, their number in all
+                groups.
 
         Returns:
-            dict: per layer ``dn_loss_cls``, ``dn_loss_bbox``, ``dn_loss_iou``, each the
-            sum over the K queries divided by K averaged over ranks (at least 1).
+            dict: per layer ``dn_loss_cls``, ``dn_loss_bbox``, ``dn_loss_iou``: the loss
+            summed over the real slots, divided by their number averaged over ranks
+            (at least 1). Padded slots weigh 0.
         """
         num_layers = dn_cls_scores.size(0)
-        b, q = dn_meta['batch_index'], dn_meta['query_index']
-        cls_scores = dn_cls_scores[:, b, q].flatten(0, 1)  # (num_layers * K, C)
-        bbox_preds = dn_bbox_preds[:, b, q].flatten(0, 1)  # (num_layers * K, 4)
-        labels = dn_meta['labels'].repeat(num_layers)
-        targets = dn_meta['boxes'].repeat(num_layers, 1)
-        factors = dn_meta['factors'].repeat(num_layers, 1)
-        avg_factor = reduce_mean(cls_scores.new_tensor(b.numel())).clamp(min=1)
+        if dn_meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
+            zeros = (dn_cls_scores.sum() * dn_cls_scores.new_zeros(num_layers)).unbind()
+            return self._name_dn_losses(zeros, zeros, zeros)
+        cls_scores = dn_cls_scores.flatten(0, 2)  # (num_layers * bs * P*M, C)
+        bbox_preds = dn_bbox_preds.flatten(0, 2)
+        # Targets of the (bs, M) slots, the same for every layer and group.
+        shape = (num_layers, -1, dn_meta['num_groups'], dn_meta['group_size'])
+        labels = dn_meta['labels'][None, :, None].expand(shape).flatten()
+        targets = dn_meta['boxes'][None, :, None].expand(*shape, 4).flatten(0, 3)
+        weights = dn_meta['valid'][None, :, None].expand(shape).flatten().to(cls_scores.dtype)
+        avg_factor = reduce_mean(cls_scores.new_tensor(dn_meta['num_targets'])).clamp(min=1)
 
-        def per_layer(loss: Tensor) -> Tensor:
-            return loss.reshape(num_layers, -1).sum(1) / avg_factor
+        def per_layer(loss: Tensor) -> List[Tensor]:
+            return (loss.reshape(num_layers, -1).sum(1) / avg_factor).unbind()
 
-        if b.numel() == 0:  # no image has objects: zeros, still in the graph
-            loss_cls = loss_bbox = loss_iou = dn_cls_scores.sum() * dn_cls_scores.new_zeros(
-                num_layers)
-        else:
-            loss_cls = per_layer(self.loss_cls(cls_scores, labels, reduction_override='none'))
-            loss_bbox = per_layer(
-                self.loss_bbox(bbox_preds, targets, reduction_override='none'))
-            # IoU in pixels, as the matching part computes it.
-            loss_iou = per_layer(self.loss_iou(bbox_cxcywh_to_xyxy(bbox_preds) * factors,
-                                               bbox_cxcywh_to_xyxy(targets) * factors,
-                                               reduction_override='none'))
+        loss_cls = self.loss_cls(cls_scores, labels, weights, reduction_override='none')
+        loss_bbox = self.loss_bbox(bbox_preds, targets, weights[:, None],
+                                   reduction_override='none')
+        # On normalised boxes: GIoU does not change when both boxes are scaled along an
+        # axis, so this is the pixel GIoU of the matching part (up to the loss's eps),
+        # and the official code's normalised GIoU.
+        loss_iou = self.loss_iou(bbox_cxcywh_to_xyxy(bbox_preds),
+                                 bbox_cxcywh_to_xyxy(targets), weights,
+                                 reduction_override='none')
+        return self._name_dn_losses(per_layer(loss_cls), per_layer(loss_bbox),
+                                    per_layer(loss_iou))
+
+    @staticmethod
+    def _name_dn_losses(loss_cls: Sequence[Tensor], loss_bbox: Sequence[Tensor],
+                        loss_iou: Sequence[Tensor]) -> Dict[str, Tensor]:
+        """mmdet's naming: the last layer bare, earlier layers prefixed ``d{i}.``."""
         losses = dict(dn_loss_cls=loss_cls[-1], dn_loss_bbox=loss_bbox[-1],
                       dn_loss_iou=loss_iou[-1])
-        for i in range(num_layers - 1):
+        for i in range(len(loss_cls) - 1):
             losses[f'd{i}.dn_loss_cls'] = loss_cls[i]
             losses[f'd{i}.dn_loss_bbox'] = loss_bbox[i]
             losses[f'd{i}.dn_loss_iou'] = loss_iou[i]

@@ -67,7 +67,7 @@ class DNDABDETR(DABDETR):
         Returns:
             tuple[dict, dict]: decoder inputs ``query`` (bs, W, D), ``query_pos``
             (bs, W, 4) anchors before sigmoid, ``memory`` and ``self_attn_mask``
-            (W, W) or None, with W = P*M + L in training and L otherwise; head inputs,
+            (W, W), Eq. 7 as 0 / -inf to add to the attention logits, or None, with W = P*M + L in training and L otherwise; head inputs,
             with ``dn_meta`` in training.
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
@@ -83,6 +83,9 @@ class DNDABDETR(DABDETR):
             query = torch.cat([dn_query, query], dim=1)
             query_pos = torch.cat([dn_anchor, query_pos], dim=1)
             head_inputs_dict['dn_meta'] = dn_meta
+            if attn_mask is not None:  # additive: its backward costs nothing
+                attn_mask = query.new_zeros(attn_mask.shape).masked_fill_(
+                    attn_mask, float('-inf'))
         decoder_inputs_dict.update(query=query, query_pos=query_pos, self_attn_mask=attn_mask)
         return decoder_inputs_dict, head_inputs_dict
 

@@ -2,8 +2,9 @@
 
 :class:`DnQueryGenerator` turns a batch's ground truth into P groups of noised queries
 that enter the decoder beside the L matching queries, and the attention mask of Eq. 7.
-It is vectorised over images and groups: the only Python iteration is collecting each
-image's boxes into one tensor.
+It is vectorised over images and groups: the ground truth is padded once to a (bs, M)
+grid and everything after works on the (bs, P*M) grid of slots, with no scatter and
+no per-image or per-group operation.
 
 Layout of the decoder's queries in training (per image, W = P * M + L)::
 
@@ -22,21 +23,27 @@ mask treats as part of their group. It differs in: separate centre-shift (λ1) a
 box-scale (λ2) noise scales (the paper's notation; the official code has one λ for
 both), an optional cap on the number of DN queries, and no loop over images or groups.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import functools
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
+from torch.nn.utils.rnn import pad_sequence
 
 from mmdet.models.layers.transformer.utils import inverse_sigmoid
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
+from mmdet.structures.bbox import get_box_tensor
 
 
+@functools.lru_cache(maxsize=32)
 def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: int,
                       device: Union[str, torch.device] = 'cpu') -> Tensor:
     """The self-attention mask of Eq. 7, True where query i may not see query j.
+
+    Cached: it depends on the shapes only (treat the result as read-only).
 
     a_ij = 1 if j < P*M and floor(i/M) != floor(j/M); a_ij = 1 if j < P*M and i >= P*M.
 
@@ -120,6 +127,11 @@ class DnQueryGenerator(BaseModule):
         self.with_attn_mask = with_attn_mask
         self.max_dn_queries = max_dn_queries
         self.label_embedding = nn.Embedding(num_classes + 1, embed_dims - 1)
+        # Half-width multipliers of the (cx, cy, w, h) noise, scaled by (w, h, w, h).
+        self.register_buffer(
+            'noise_scale',
+            torch.tensor([self.center_noise_scale / 2] * 2 + [self.size_noise_scale] * 2),
+            persistent=False)
 
     def matching_content(self, num_queries: int) -> Tensor:
         """The content of the matching queries: the 'unknown' label, indicator 0.
@@ -130,73 +142,60 @@ class DnQueryGenerator(BaseModule):
         unknown = self.label_embedding.weight[self.num_classes]
         return torch.cat([unknown, unknown.new_zeros(1)]).expand(num_queries, -1)
 
-    def _embed(self, labels: Tensor) -> Tensor:
-        """Label embedding with indicator 1, (K,) -> (K, D)."""
-        embedded = self.label_embedding(labels)
-        return torch.cat([embedded, embedded.new_ones(embedded.shape[0], 1)], dim=1)
-
-    @staticmethod
-    def collect_targets(batch_data_samples: SampleList) -> Dict[str, Tensor]:
-        """Concatenates the batch's ground truth.
+    def collect_targets(self, batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """The batch's ground truth, padded to M objects an image.
 
         Returns:
-            dict: ``labels`` (n,), ``boxes`` (n, 4) as (cx, cy, w, h) normalised by each
-            image's ``img_shape``, ``factors`` (n, 4) that image's (w, h, w, h),
-            ``batch_index`` (n,) and ``object_index`` (n,) the object's index in its image,
-            and ``counts`` (bs,) on the CPU.
+            dict: ``labels`` (bs, M) with ``num_classes`` at padding, ``boxes``
+            (bs, M, 4) as (cx, cy, w, h) normalised by each image's ``img_shape``
+            (zero at padding) and ``valid`` (bs, M) bool.
         """
         instances = [s.gt_instances for s in batch_data_samples]
-        counts = torch.tensor([len(i) for i in instances])
-        labels = torch.cat([i.labels for i in instances]).long()
-        boxes = torch.cat([torch.as_tensor(i.bboxes) for i in instances])
-        device = boxes.device
-        sizes = torch.tensor([[s.img_shape[1], s.img_shape[0]] for s in batch_data_samples],
-                             dtype=boxes.dtype)
-        counts_dev = counts.to(device)
-        factors = sizes.repeat(1, 2).to(device).repeat_interleave(counts_dev, dim=0)
-        batch_index = torch.arange(len(instances), device=device).repeat_interleave(counts_dev)
-        starts = (counts.cumsum(0) - counts).to(device)
-        object_index = torch.arange(labels.numel(), device=device) - starts[batch_index]
-        return dict(labels=labels, boxes=bbox_xyxy_to_cxcywh(boxes / factors),
-                    factors=factors, batch_index=batch_index, object_index=object_index,
-                    counts=counts)
+        labels = pad_sequence([i.labels for i in instances], batch_first=True,
+                              padding_value=self.num_classes)
+        boxes = pad_sequence([get_box_tensor(i.bboxes) for i in instances],
+                             batch_first=True)
+        counts = torch.tensor([len(i) for i in instances], device=labels.device)
+        valid = torch.arange(labels.size(1), device=labels.device) < counts[:, None]
+        self._check_labels(labels, valid, batch_data_samples)
+        factors = boxes.new_tensor([[s.img_shape[1], s.img_shape[0]] * 2
+                                    for s in batch_data_samples])
+        boxes = boxes / factors[:, None]
+        boxes = torch.cat([(boxes[..., :2] + boxes[..., 2:]) / 2,
+                           boxes[..., 2:] - boxes[..., :2]], dim=-1)
+        return dict(labels=labels, boxes=boxes, valid=valid)
 
-    def _check_labels(self, labels: Tensor, batch_index: Tensor,
+    def _check_labels(self, labels: Tensor, valid: Tensor,
                       batch_data_samples: SampleList) -> None:
-        bad = (labels < 0) | (labels >= self.num_classes)
+        """Fails naming the image when a label is outside [0, num_classes)."""
+        bad = valid & ((labels < 0) | (labels >= self.num_classes))
         if bool(bad.any()):
-            i = int(batch_index[bad.nonzero()[0, 0]])
+            i, j = (int(v) for v in bad.nonzero()[0])
             meta = batch_data_samples[i].metainfo
             name = meta.get('img_path', meta.get('img_id', f'#{i} of the batch'))
             raise ValueError(
-                f'image {name}: ground-truth label {int(labels[bad][0])} is outside '
+                f'image {name}: ground-truth label {int(labels[i, j])} is outside '
                 f'[0, {self.num_classes}) (num_classes={self.num_classes})')
 
-    def _subsample(self, targets: Dict[str, Tensor], cap: int) -> Dict[str, Tensor]:
-        """Keeps a random ``cap`` objects of each image that has more."""
-        batch_index = targets['batch_index']
-        n = batch_index.numel()
-        # Images stay in order, their objects are shuffled; rank = position in the image.
-        order = (batch_index + torch.rand(n, device=batch_index.device)).argsort()
-        starts = (targets['counts'].cumsum(0) - targets['counts']).to(batch_index.device)
-        rank = torch.empty_like(order)
-        rank[order] = torch.arange(n, device=order.device) - starts[batch_index[order]]
-        keep = rank < cap
-        kept = {k: v[keep] for k, v in targets.items() if k != 'counts'}
-        kept['object_index'] = rank[keep]
-        kept['counts'] = targets['counts'].clamp(max=cap)
-        return kept
+    @staticmethod
+    def _subsample(targets: Dict[str, Tensor], cap: int) -> Dict[str, Tensor]:
+        """Keeps ``cap`` random objects of each image (all of an image with fewer)."""
+        valid = targets['valid']
+        keys = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.)
+        keep = keys.topk(cap, dim=1, largest=False).indices.sort(dim=1).values
+        return dict(labels=targets['labels'].gather(1, keep), valid=valid.gather(1, keep),
+                    boxes=targets['boxes'].gather(1, keep[..., None].expand(-1, -1, 4)))
 
     def apply_box_noise(self, boxes: Tensor) -> Tensor:
-        """Centre shift and box scaling of §4.3 on (cx, cy, w, h) boxes in [0, 1].
+        """Centre shift and box scaling of §4.3 on (..., 4) (cx, cy, w, h) boxes in [0, 1].
 
         cx += U(-1, 1) λ1 w / 2, cy += U(-1, 1) λ1 h / 2, w *= 1 + U(-1, 1) λ2,
         h *= 1 + U(-1, 1) λ2; then clamped to [0, 1].
         """
-        scale = boxes.new_tensor([self.center_noise_scale / 2] * 2 +
-                                 [self.size_noise_scale] * 2)
-        noise = (torch.rand_like(boxes) * 2 - 1) * scale * boxes[:, [2, 3, 2, 3]]
-        return (boxes + noise).clamp(min=0, max=1)
+        uniform = (torch.rand_like(boxes) * 2 - 1) * self.noise_scale
+        # (Δcx, Δcy, Δw, Δh) as [[Δcx, Δcy], [Δw, Δh]] times (w, h).
+        noise = uniform.unflatten(-1, (2, 2)) * boxes[..., None, 2:]
+        return (boxes + noise.flatten(-2)).clamp(min=0, max=1)
 
     def apply_label_noise(self, labels: Tensor) -> Tensor:
         """Label flipping of §4.3: each label becomes a uniform real class w.p. γ."""
@@ -215,45 +214,42 @@ class DnQueryGenerator(BaseModule):
         Returns:
             tuple: ``dn_query`` (bs, P*M, D); ``dn_anchor`` (bs, P*M, 4), the noised
             boxes before sigmoid; ``attn_mask`` (P*M + L, P*M + L) bool, or None without
-            mask or without a denoising part; ``dn_meta``, a dict with ``num_dn_queries`` (P*M), ``num_groups`` (P),
-            ``group_size`` (M) and, for the K = P * n real denoising queries of the
-            batch, ``batch_index``, ``query_index`` (K,), their targets ``labels`` (K,)
-            and ``boxes`` (K, 4) (normalised (cx, cy, w, h), before noise), and
-            ``factors`` (K, 4). When no image has objects, P*M = 0.
+            mask or without a denoising part; ``dn_meta``, a dict with
+            ``num_dn_queries`` (P*M), ``num_groups`` (P), ``group_size`` (M),
+            ``num_targets`` (K, the real denoising queries of the batch) and the
+            targets of each image's M slots, the same in every group: ``labels``
+            (bs, M) (``num_classes`` at padding), ``boxes`` (bs, M, 4) (normalised
+            (cx, cy, w, h), before noise) and ``valid`` (bs, M) (bool). When no image
+            has objects, P*M = 0.
         """
+        counts = [len(s.gt_instances) for s in batch_data_samples]
+        group_size, num_groups = max(counts), self.num_groups
         targets = self.collect_targets(batch_data_samples)
-        self._check_labels(targets['labels'], targets['batch_index'], batch_data_samples)
-        group_size = int(targets['counts'].max()) if len(batch_data_samples) else 0
-        num_groups = self.num_groups
         if self.max_dn_queries is not None and group_size * num_groups > self.max_dn_queries:
-            num_groups = max(1, self.max_dn_queries // max(group_size, 1))
+            num_groups = max(1, self.max_dn_queries // group_size)
             if group_size > self.max_dn_queries:
                 targets = self._subsample(targets, self.max_dn_queries)
                 group_size = self.max_dn_queries
-        num_dn = num_groups * group_size
-        device = targets['boxes'].device
-        dtype = self.label_embedding.weight.dtype
+                counts = [min(n, group_size) for n in counts]
+        bs, num_dn = len(counts), num_groups * group_size
 
-        # Every object repeated once per group: index k = p * n + i.
-        n = targets['labels'].numel()
-        group = torch.arange(num_groups, device=device).repeat_interleave(n)
-        labels = targets['labels'].repeat(num_groups)
-        boxes = targets['boxes'].repeat(num_groups, 1)
+        # Group p of an image occupies slots [p*M, (p+1)*M): the (bs, M) ground truth is
+        # broadcast to (bs, P, M), each group drawing its own noise.
+        labels = targets['labels'][:, None].expand(bs, num_groups, group_size)
+        boxes = targets['boxes'][:, None].expand(bs, num_groups, group_size, 4)
+        valid = targets['valid'][:, None].expand(bs, num_groups, group_size)
         noised_labels = self.apply_label_noise(labels) if self.with_label_noise else labels
         noised_boxes = self.apply_box_noise(boxes) if self.with_box_noise else boxes
 
-        batch_index = targets['batch_index'].repeat(num_groups)
-        query_index = group * group_size + targets['object_index'].repeat(num_groups)
-        bs = len(batch_data_samples)
-        dn_query = torch.zeros(bs, num_dn, self.embed_dims, device=device, dtype=dtype)
-        dn_query[batch_index, query_index] = self._embed(noised_labels)
-        dn_anchor = torch.zeros(bs, num_dn, 4, device=device, dtype=dtype)
-        dn_anchor[batch_index, query_index] = inverse_sigmoid(noised_boxes).to(dtype)
+        # Padding slots get zero content and a zero anchor (the image centre, half size).
+        keep = valid[..., None].to(self.label_embedding.weight.dtype)
+        dn_query = F.pad(self.label_embedding(noised_labels), (0, 1), value=1.) * keep
+        dn_anchor = inverse_sigmoid(noised_boxes) * keep
         attn_mask = None
         if self.with_attn_mask and num_dn > 0:
-            attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries, device)
-        dn_meta = dict(
-            num_dn_queries=num_dn, num_groups=num_groups, group_size=group_size,
-            batch_index=batch_index, query_index=query_index, labels=labels, boxes=boxes,
-            factors=targets['factors'].repeat(num_groups, 1))
-        return dn_query, dn_anchor, attn_mask, dn_meta
+            attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries,
+                                          dn_query.device)
+        dn_meta = dict(num_dn_queries=num_dn, num_groups=num_groups, group_size=group_size,
+                       num_targets=num_groups * sum(counts), **targets)
+        dn_query = dn_query.view(bs, num_dn, self.embed_dims)
+        return dn_query, dn_anchor.view(bs, num_dn, 4), attn_mask, dn_meta

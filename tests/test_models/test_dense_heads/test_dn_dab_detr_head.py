@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from mmdet.registry import MODELS
@@ -34,59 +35,52 @@ def _giou(a, b):
 
 def test_dn_losses_equal_a_hand_computation():
     head = _head()
-    # 2 layers, 2 images, 4 DN slots; real queries at (0, 1) and (1, 2); (0, 0) etc. are
-    # padding with extreme outputs that must not count.
-    cls = torch.full((2, 2, 4, 3), 50.)
-    box = torch.full((2, 2, 4, 4), 0.5)
-    cls[0, 0, 1] = torch.tensor([0.5, -1., 2.])
-    cls[0, 1, 2] = torch.tensor([-0.3, 0.2, 0.])
-    cls[1, 0, 1] = torch.tensor([1., 1., -2.])
-    cls[1, 1, 2] = torch.tensor([0., -0.5, 0.7])
-    box[0, 0, 1] = torch.tensor([0.5, 0.5, 0.2, 0.4])
-    box[0, 1, 2] = torch.tensor([0.3, 0.6, 0.3, 0.2])
-    box[1, 0, 1] = torch.tensor([0.45, 0.55, 0.25, 0.35])
-    box[1, 1, 2] = torch.tensor([0.35, 0.6, 0.2, 0.2])
-    meta = dict(batch_index=torch.tensor([0, 1]), query_index=torch.tensor([1, 2]),
-                labels=torch.tensor([2, 0]),
-                boxes=torch.tensor([[0.5, 0.4, 0.2, 0.2], [0.3, 0.6, 0.3, 0.3]]),
-                factors=torch.tensor([[100., 50., 100., 50.], [80., 80., 80., 80.]]))
+    # 2 layers, 2 images, P = 2 groups of M = 2 slots. Image 0 has one object (slots 0
+    # and 2 are real, 1 and 3 padding with extreme outputs that must not count), image 1
+    # two (every slot real).
+    torch.manual_seed(0)
+    cls = torch.randn(2, 2, 4, 3)
+    box = torch.rand(2, 2, 4, 4) * 0.4 + 0.2
+    cls[:, 0, [1, 3]] = 50.
+    box[:, 0, [1, 3]] = 0.99
+    targets = {(0, 0): (2, [0.5, 0.4, 0.2, 0.2]), (1, 0): (0, [0.3, 0.6, 0.3, 0.3]),
+               (1, 1): (1, [0.6, 0.5, 0.2, 0.4])}
+    labels = torch.full((2, 2), 3)  # padding: the 'unknown' index
+    boxes = torch.zeros(2, 2, 4)
+    valid = torch.zeros(2, 2, dtype=torch.bool)
+    for (b, m), (label, target) in targets.items():
+        labels[b, m], boxes[b, m], valid[b, m] = label, torch.tensor(target), True
+    meta = dict(num_dn_queries=4, num_groups=2, group_size=2, num_targets=6, labels=labels,
+                boxes=boxes, valid=valid)
     losses = head.loss_dn(cls, box, meta)
 
-    def xyxy(b, f):
+    def xyxy(b):
         cx, cy, w, h = b
-        return [(cx - w / 2) * f[0], (cy - h / 2) * f[1], (cx + w / 2) * f[0],
-                (cy + h / 2) * f[1]]
+        return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
 
     for layer, prefix in ((1, ''), (0, 'd0.')):
-        K = 2
         fl = l1 = gi = 0.
-        for k, (b, q) in enumerate([(0, 1), (1, 2)]):
-            for c in range(3):
-                fl += _focal(cls[layer, b, q, c].item(), c == meta['labels'][k])
-            l1 += (box[layer, b, q] - meta['boxes'][k]).abs().sum().item()
-            f = meta['factors'][k].tolist()
-            gi += 1 - _giou(xyxy(box[layer, b, q].tolist(), f),
-                            xyxy(meta['boxes'][k].tolist(), f))
-        assert losses[f'{prefix}dn_loss_cls'].item() == pytest_approx(fl / K)
-        assert losses[f'{prefix}dn_loss_bbox'].item() == pytest_approx(5 * l1 / K)
-        assert losses[f'{prefix}dn_loss_iou'].item() == pytest_approx(2 * gi / K)
+        for (b, m), (label, target) in targets.items():
+            for q in (m, 2 + m):  # the object's slot in each group
+                for c in range(3):
+                    fl += _focal(cls[layer, b, q, c].item(), c == label)
+                l1 += (box[layer, b, q] - torch.tensor(target)).abs().sum().item()
+                gi += 1 - _giou(xyxy(box[layer, b, q].tolist()), xyxy(target))
+        assert losses[f'{prefix}dn_loss_cls'].item() == pytest.approx(fl / 6, rel=1e-5)
+        assert losses[f'{prefix}dn_loss_bbox'].item() == pytest.approx(5 * l1 / 6, rel=1e-5)
+        # mmdet's GIoU adds eps=1e-6 to the union and enclosing areas.
+        assert losses[f'{prefix}dn_loss_iou'].item() == pytest.approx(2 * gi / 6, rel=1e-4)
     assert set(losses) == {'dn_loss_cls', 'dn_loss_bbox', 'dn_loss_iou', 'd0.dn_loss_cls',
                            'd0.dn_loss_bbox', 'd0.dn_loss_iou'}
-
-
-def pytest_approx(x):
-    import pytest
-    return pytest.approx(x, rel=1e-5, abs=1e-6)
 
 
 def test_no_dn_queries_gives_zero_losses():
     head = _head()
     cls = torch.zeros(3, 2, 0, 3, requires_grad=True)
     box = torch.zeros(3, 2, 0, 4, requires_grad=True)
-    meta = dict(batch_index=torch.zeros(0, dtype=torch.long),
-                query_index=torch.zeros(0, dtype=torch.long),
-                labels=torch.zeros(0, dtype=torch.long), boxes=torch.zeros(0, 4),
-                factors=torch.zeros(0, 4))
+    meta = dict(num_dn_queries=0, num_groups=5, group_size=0, num_targets=0,
+                labels=torch.zeros(2, 0, dtype=torch.long),
+                boxes=torch.zeros(2, 0, 4), valid=torch.zeros(2, 0, dtype=torch.bool))
     losses = head.loss_dn(cls, box, meta)
     assert len(losses) == 9
     for v in losses.values():

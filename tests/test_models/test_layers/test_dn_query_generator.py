@@ -34,7 +34,10 @@ def test_generator_mask_and_shapes_for_gt_patterns(counts):
     M, P = max(counts), 5
     assert query.shape == (len(counts), P * M, 16) and anchor.shape == (len(counts), P * M, 4)
     assert meta['num_dn_queries'] == P * M and meta['group_size'] == M
-    assert meta['batch_index'].numel() == P * sum(counts)
+    assert meta['num_targets'] == P * sum(counts) == P * int(meta['valid'].sum())
+    # Image b's objects fill the first counts[b] slots of each group.
+    expected = torch.tensor([[m < n for m in range(M)] for n in counts], dtype=torch.bool)
+    assert torch.equal(meta['valid'], expected.reshape(len(counts), M))
     if M == 0:
         assert mask is None
     else:
@@ -58,8 +61,9 @@ def test_box_noise_bounds_over_many_draws():
                            box_noise_scale=(l1, l2), with_label_noise=False)
     samples = _one_box_batch()
     _, anchor, _, meta = gen(samples, 3)
-    noised = anchor[meta['batch_index'], meta['query_index']].sigmoid().double()
-    orig = meta['boxes'].double()
+    slots = meta['valid'].repeat(1, 5)
+    noised = anchor[slots].sigmoid().double()
+    orig = meta['boxes'].repeat(1, 5, 1)[slots].double()
     dx, dy = (noised[:, 0] - orig[:, 0]).abs(), (noised[:, 1] - orig[:, 1]).abs()
     assert (dx < l1 * orig[:, 2] / 2 + 1e-6).all() and (dy < l1 * orig[:, 3] / 2 + 1e-6).all()
     # Every noised centre inside its original box (λ1 < 1).
@@ -80,7 +84,7 @@ def test_box_noise_is_clamped_to_the_image():
         s.gt_instances.bboxes[0] = torch.tensor([-5., -5., 20., 20.])
         s.gt_instances.bboxes[1] = torch.tensor([60., 50., 90., 70.])
     _, anchor, _, meta = gen(samples, 3)
-    noised = anchor[meta['batch_index'], meta['query_index']].sigmoid()
+    noised = anchor[meta['valid'].repeat(1, 10)].sigmoid()
     assert (noised >= 0).all() and (noised <= 1).all() and torch.isfinite(anchor).all()
 
 
@@ -120,13 +124,11 @@ def test_pad_and_split_round_trip():
                     assert torch.allclose(query[b, slot, :-1], emb[label])
                     assert query[b, slot, -1] == 1  # the indicator
                     assert torch.allclose(anchor[b, slot].sigmoid(), boxes[m], atol=1e-5)
-                else:  # padding: zero content and anchor
+                    assert meta['valid'][b, m] and meta['labels'][b, m] == label
+                    assert torch.allclose(meta['boxes'][b, m], boxes[m])
+                else:  # padding: zero content and anchor, no target
                     assert not query[b, slot].any() and not anchor[b, slot].any()
-    # The meta indexes exactly the real slots, with their un-noised targets.
-    assert sorted(zip(meta['batch_index'].tolist(), meta['query_index'].tolist())) == sorted(
-        (b, p * M + m) for b in range(3) for p in range(3) for m in range(counts[b]))
-    assert torch.equal(query[meta['batch_index'], meta['query_index'], :-1],
-                       emb[meta['labels']])
+                    assert not meta['valid'][b, m] and meta['labels'][b, m] == 6
 
 
 def test_matching_content_is_unknown_with_indicator_zero():
@@ -145,9 +147,8 @@ def test_cap_on_dn_queries():
     query, _, mask, meta = gen(make_samples([300, 20, 5]), 2)
     # M alone exceeds the cap: one group of 12 random objects of each larger image.
     assert meta['num_groups'] == 1 and query.shape[1] == 12 and mask.shape == (14, 14)
-    per_image = torch.bincount(meta['batch_index'], minlength=3)
-    assert per_image.tolist() == [12, 12, 5]
-    assert sorted(meta['query_index'][meta['batch_index'] == 0].tolist()) == list(range(12))
+    assert meta['valid'].sum(1).tolist() == [12, 12, 5] and meta['num_targets'] == 29
+    assert meta['valid'][:, :5].all() and not meta['valid'][2, 5:].any()
 
 
 def test_hundreds_of_boxes_without_cap():
