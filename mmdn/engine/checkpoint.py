@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
+from mmengine.utils import digit_version
 
 
 def _numpy_types() -> List[Any]:
@@ -51,7 +52,12 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
 
 
 def allow_mmengine_checkpoint_types() -> None:
-    """Lets ``torch.load(weights_only=True)`` read what MMEngine writes into checkpoints."""
+    """Lets ``torch.load(weights_only=True)`` read what MMEngine writes into checkpoints.
+
+    Only needed from torch 2.6 on, where ``weights_only=True`` became the default.
+    """
+    if digit_version(torch.__version__) < digit_version('2.6.0'):
+        return
     torch.serialization.add_safe_globals(
         _numpy_types() + [HistoryBuffer, collections.Counter,
                           (history_buffer_getattr, '__builtin__.getattr'),

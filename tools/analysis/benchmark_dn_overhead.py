@@ -18,6 +18,7 @@ from typing import Callable, Dict, List
 
 import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import InstanceData
 from torch.profiler import ProfilerActivity, profile
@@ -108,6 +109,8 @@ def count_aten_ops(fn: Callable[[], None]) -> int:
 def main() -> None:
     args = parse_args()
     register_all_modules()
+    # Only the table: the models' weight-initialisation reports go nowhere.
+    MMLogger.get_instance('benchmark_dn_overhead', log_level='ERROR')
     benches = [Bench(args.config_a, args), Bench(args.config_b, args)]
     results: Dict[str, List[List[float]]] = {'train': [[], []], 'test': [[], []]}
     for step in range(args.warmup + args.steps):
