@@ -1,0 +1,18 @@
+"""The benchmark script runs and prints its table (its figures are not asserted: timing
+belongs in the benchmark, not in tests); the op count shows the DN part's extra work."""
+import re
+
+from ..conftest import run_tool
+
+
+def test_benchmark_prints_ratios_and_op_counts():
+    proc = run_tool(['tools/analysis/benchmark_dn_overhead.py',
+                     'configs/demo/dab_detr_r18_demo.py', 'configs/demo/dn_dab_detr_r18_demo.py',
+                     '--shape', '64', '96', '--steps', '1', '--warmup', '0'])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for row in ('train step (s)', 'inference step (s)'):
+        assert re.search(rf'\| {re.escape(row)} \| \d+\.\d+ \| \d+\.\d+ \| \d+\.\d+ \|',
+                         proc.stdout), proc.stdout
+    a, b, extra = map(int, re.search(r'\| aten ops per train step \| (\d+) \| (\d+) \| '
+                                     r'\d\.\d+ \(\+(\d+)\) \|', proc.stdout).groups())
+    assert b - a == extra > 0
