@@ -9,15 +9,14 @@ Examples::
 import argparse
 import json
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmdet.evaluation import DumpDetResults
-from mmdn.engine import (check_custom_imports, check_data_files, check_num_classes,
-                         find_invalid_json, setup_distributed)
+from mmdn.engine import (check_data_files, check_num_classes, find_invalid_json,
+                         load_tool_config, setup_distributed)
 from mmdn.engine.checkpoint import load_local_checkpoint
 
 
@@ -56,15 +55,7 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    check_custom_imports(cfg, args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_config(args)
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         raise ValueError(f'--out {args.out}: the predictions are dumped to a .pkl file')
     # Read the checkpoint once up front: a missing or truncated file stops here, before

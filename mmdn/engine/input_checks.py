@@ -4,9 +4,26 @@ Each error names the config key or the file and what is wrong with it.
 """
 import json
 import os.path as osp
+from argparse import Namespace
 from typing import Iterator, List, Tuple
 
 from mmengine.config import Config
+
+
+def load_tool_config(args: Namespace) -> Config:
+    """The config of ``tools/train.py`` / ``tools/test.py``: ``args.config`` with the
+    launcher, ``--cfg-options`` and work dir (default ``work_dirs/<config name>``) applied,
+    after checking that it imports mmdn."""
+    cfg = Config.fromfile(args.config)
+    check_custom_imports(cfg, args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
 
 
 def check_custom_imports(cfg: Config, filename: str) -> None:
