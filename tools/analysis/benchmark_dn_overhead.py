@@ -2,8 +2,8 @@
 
 Both models are built from their configs (random weights, no downloads) and fed the same
 synthetic batch; train steps (forward, loss, backward, optimizer step) and inference
-steps are timed alternately, A, B, A, B, ..., so that drift in the machine's speed hits
-both. It also counts the aten operators of one train step with torch.profiler, a
+steps are timed alternately (A, B, B, A, A, B, ...), so that drift in the machine's speed
+and cache effects hit both. It also counts the aten operators of one train step with torch.profiler, a
 device-independent proxy for kernel-launch overhead on a GPU. Prints the ratios B / A.
 
 Example::
@@ -114,9 +114,11 @@ def main() -> None:
     benches = [Bench(args.config_a, args), Bench(args.config_b, args)]
     results: Dict[str, List[List[float]]] = {'train': [[], []], 'test': [[], []]}
     for step in range(args.warmup + args.steps):
+        # A, B on even steps and B, A on odd ones: neither always runs on the other's heels.
+        order = (0, 1) if step % 2 == 0 else (1, 0)
         for kind in ('train', 'test'):
-            for i, bench in enumerate(benches):
-                seconds = timed(getattr(bench, f'{kind}_step'))
+            for i in order:
+                seconds = timed(getattr(benches[i], f'{kind}_step'))
                 if step >= args.warmup:
                     results[kind][i].append(seconds)
     ops = [count_aten_ops(b.train_step) for b in benches]
