@@ -6,9 +6,10 @@ checkpoint's ``meta`` and ``message_hub``: numpy scalars and arrays, ``HistoryBu
 ``collections.Counter`` (MultiStepLR's milestones) and ``getattr(HistoryBuffer, 'min')``
 for the buffers' statistics methods. Rather than turning the restricted unpickler off,
 :func:`allow_mmengine_checkpoint_types` allow-lists exactly those types, with a
-``getattr`` that resolves only HistoryBuffer's statistics methods; and :func:`load_local_checkpoint` replaces MMEngine's
-loader for local paths so that a missing, truncated or foreign file stops with an error
-that names the path and what is wrong with it.
+``getattr`` that resolves only HistoryBuffer's statistics methods; and
+:func:`load_local_checkpoint` replaces MMEngine's loader for local paths so that a
+missing, truncated or foreign file stops with an error that names the path and what is
+wrong with it.
 """
 import collections
 import os.path as osp

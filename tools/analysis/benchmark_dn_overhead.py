@@ -2,9 +2,10 @@
 
 Both models are built from their configs (random weights, no downloads) and fed the same
 synthetic batch; train steps (forward, loss, backward, optimizer step) and inference
-steps are timed alternately (A, B, B, A, A, B, ...), so that drift in the machine's speed
-and cache effects hit both. It also counts the aten operators of one train step with torch.profiler, a
-device-independent proxy for kernel-launch overhead on a GPU. Prints the ratios B / A.
+steps are timed alternately (A, B, B, A, A, B, ...), so that drift in the machine's
+speed and cache effects hit both. It also counts the aten operators of one train step
+with torch.profiler, a device-independent proxy for kernel-launch overhead on a GPU.
+Prints the ratios B / A.
 
 Example::
 

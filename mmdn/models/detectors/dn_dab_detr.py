@@ -67,8 +67,9 @@ class DNDABDETR(DABDETR):
         Returns:
             tuple[dict, dict]: decoder inputs ``query`` (bs, W, D), ``query_pos``
             (bs, W, 4) anchors before sigmoid, ``memory`` and ``self_attn_mask``
-            (W, W), Eq. 7 as 0 / -inf to add to the attention logits, or None, with W = P*M + L in training and L otherwise; head inputs,
-            with ``dn_meta`` in training.
+            (W, W), Eq. 7 as 0 / -inf to add to the attention logits, or None; with
+            W = P*M + L in training and L otherwise. Head inputs, with ``dn_meta`` in
+            training.
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
         num_matching = self.num_matching_queries
