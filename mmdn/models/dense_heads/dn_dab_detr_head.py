@@ -1,13 +1,13 @@
 """The head of DN-DAB-DETR: DAB-DETR's head plus the denoising reconstruction losses."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional
 
 from torch import Tensor
 
 from mmdet.models.dense_heads import DABDETRHead
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from mmdet.utils import InstanceList, reduce_mean
+from ..losses import reconstruction_losses
 
 
 @MODELS.register_module()
@@ -43,8 +43,9 @@ class DNDABDETRHead(DABDETRHead):
         sizes = (num_dn, layers_cls_scores.size(2) - num_dn)
         dn_cls_scores, cls_scores = layers_cls_scores.split(sizes, dim=2)
         dn_bbox_preds, bbox_preds = layers_bbox_preds.split(sizes, dim=2)
-        losses = self.loss_by_feat(cls_scores, bbox_preds, batch_gt_instances,
-                                   batch_img_metas)
+        # One copy here instead of one per layer and tensor in DETRHead's reshapes.
+        losses = self.loss_by_feat(cls_scores.contiguous(), bbox_preds.contiguous(),
+                                   batch_gt_instances, batch_img_metas)
         losses.update(self.loss_dn(dn_cls_scores, dn_bbox_preds, dn_meta))
         return losses
 
@@ -66,43 +67,27 @@ class DNDABDETRHead(DABDETRHead):
         """
         num_layers = dn_cls_scores.size(0)
         if dn_meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
-            zeros = (dn_cls_scores.sum() * dn_cls_scores.new_zeros(num_layers)).unbind()
-            return self._name_dn_losses(zeros, zeros, zeros)
-        cls_scores = dn_cls_scores.flatten(0, 2)  # (num_layers * bs * P*M, C)
-        bbox_preds = dn_bbox_preds.flatten(0, 2)
-        # Targets of the (bs, M) slots, the same for every layer and group.
-        shape = (num_layers, -1, dn_meta['num_groups'], dn_meta['group_size'])
-        labels = dn_meta['labels'][None, :, None].expand(shape).flatten()
-        targets = dn_meta['boxes'][None, :, None].expand(*shape, 4).flatten(0, 3)
-        weights = dn_meta['valid'][None, :, None].expand(shape).flatten().to(cls_scores.dtype)
-        avg_factor = reduce_mean(cls_scores.new_tensor(dn_meta['num_targets'])).clamp(min=1)
-
-        def per_layer(loss: Tensor) -> List[Tensor]:
-            return (loss.reshape(num_layers, -1).sum(1) / avg_factor).unbind()
-
-        loss_cls = self.loss_cls(cls_scores, labels, weights, reduction_override='none')
-        loss_bbox = self.loss_bbox(bbox_preds, targets, weights[:, None],
-                                   reduction_override='none')
-        # On normalised boxes: GIoU does not change when both boxes are scaled along an
-        # axis, so this is the pixel GIoU of the matching part (up to the loss's eps),
-        # and the official code's normalised GIoU.
-        loss_iou = self.loss_iou(bbox_cxcywh_to_xyxy(bbox_preds),
-                                 bbox_cxcywh_to_xyxy(targets), weights,
-                                 reduction_override='none')
-        return self._name_dn_losses(per_layer(loss_cls), per_layer(loss_bbox),
-                                    per_layer(loss_iou))
+            losses = dn_cls_scores.sum() * dn_cls_scores.new_zeros(num_layers, 3)
+        else:
+            groups = (dn_meta['num_groups'], dn_meta['group_size'])  # (P, M)
+            avg_factor = reduce_mean(
+                dn_cls_scores.new_tensor(dn_meta['num_targets'])).clamp(min=1)
+            losses = reconstruction_losses(
+                self.loss_cls, self.loss_bbox, self.loss_iou,
+                dn_cls_scores.unflatten(2, groups), dn_bbox_preds.unflatten(2, groups),
+                dn_meta['labels'], dn_meta['boxes'],
+                dn_meta['valid'].to(dn_cls_scores.dtype)) / avg_factor
+        return self._name_dn_losses(losses)
 
     @staticmethod
-    def _name_dn_losses(loss_cls: Sequence[Tensor], loss_bbox: Sequence[Tensor],
-                        loss_iou: Sequence[Tensor]) -> Dict[str, Tensor]:
-        """mmdet's naming: the last layer bare, earlier layers prefixed ``d{i}.``."""
-        losses = dict(dn_loss_cls=loss_cls[-1], dn_loss_bbox=loss_bbox[-1],
-                      dn_loss_iou=loss_iou[-1])
-        for i in range(len(loss_cls) - 1):
-            losses[f'd{i}.dn_loss_cls'] = loss_cls[i]
-            losses[f'd{i}.dn_loss_bbox'] = loss_bbox[i]
-            losses[f'd{i}.dn_loss_iou'] = loss_iou[i]
-        return losses
+    def _name_dn_losses(losses: Tensor) -> Dict[str, Tensor]:
+        """mmdet's naming of (num_layers, 3) losses: the last layer bare, earlier layers
+        prefixed ``d{i}.``."""
+        num_layers = losses.size(0)
+        names = [f'{prefix}dn_loss_{kind}'
+                 for prefix in [f'd{i}.' for i in range(num_layers - 1)] + ['']
+                 for kind in ('cls', 'bbox', 'iou')]
+        return dict(zip(names, losses.flatten().unbind()))
 
     def predict(self, hidden_states: Tensor, references: Tensor,
                 batch_data_samples: SampleList, rescale: bool = True,

@@ -79,14 +79,12 @@ class DNDABDETR(DABDETR):
         query_pos = decoder_inputs_dict['query_pos']
         attn_mask = None
         if self.training and batch_data_samples is not None:
+            # An additive mask: its backward costs nothing.
             dn_query, dn_anchor, attn_mask, dn_meta = self.dn_query_generator(
-                batch_data_samples, num_matching)
+                batch_data_samples, num_matching, mask_dtype=query.dtype)
             query = torch.cat([dn_query, query], dim=1)
             query_pos = torch.cat([dn_anchor, query_pos], dim=1)
             head_inputs_dict['dn_meta'] = dn_meta
-            if attn_mask is not None:  # additive: its backward costs nothing
-                attn_mask = query.new_zeros(attn_mask.shape).masked_fill_(
-                    attn_mask, float('-inf'))
         decoder_inputs_dict.update(query=query, query_pos=query_pos, self_attn_mask=attn_mask)
         return decoder_inputs_dict, head_inputs_dict
 

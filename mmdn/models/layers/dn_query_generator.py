@@ -24,15 +24,14 @@ box-scale (λ2) noise scales (the paper's notation; the official code has one λ
 both), an optional cap on the number of DN queries, and no loop over images or groups.
 """
 import functools
+import itertools
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pad_sequence
 
-from mmdet.models.layers.transformer.utils import inverse_sigmoid
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import get_box_tensor
@@ -40,8 +39,9 @@ from mmdet.structures.bbox import get_box_tensor
 
 @functools.lru_cache(maxsize=32)
 def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: int,
-                      device: Union[str, torch.device] = 'cpu') -> Tensor:
-    """The self-attention mask of Eq. 7, True where query i may not see query j.
+                      device: Union[str, torch.device] = 'cpu',
+                      dtype: torch.dtype = torch.bool) -> Tensor:
+    """The self-attention mask of Eq. 7: query i may not see query j where it is set.
 
     Cached: it depends on the shapes only (treat the result as read-only).
 
@@ -51,15 +51,22 @@ def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: in
         num_groups (int): P, the number of denoising groups.
         group_size (int): M, the number of queries in each group.
         num_matching_queries (int): the number of matching queries after them.
+        device (str | torch.device): where to build it.
+        dtype (torch.dtype): ``torch.bool`` for True where a_ij = 1; a floating dtype
+            for an additive mask, -inf where a_ij = 1 and 0 elsewhere.
 
     Returns:
-        Tensor: bool, shape (P*M + L, P*M + L).
+        Tensor: shape (P*M + L, P*M + L).
     """
     num_dn = num_groups * group_size
     index = torch.arange(num_dn + num_matching_queries, device=device)
     # Matching queries form group P, which sees no denoising query.
     group = torch.div(index, max(group_size, 1), rounding_mode='floor').clamp(max=num_groups)
-    return (index[None, :] < num_dn) & (group[:, None] != group[None, :])
+    mask = (index[None, :] < num_dn) & (group[:, None] != group[None, :])
+    if dtype == torch.bool:
+        return mask
+    return torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill_(
+        mask, float('-inf'))
 
 
 @MODELS.register_module()
@@ -127,11 +134,18 @@ class DnQueryGenerator(BaseModule):
         self.with_attn_mask = with_attn_mask
         self.max_dn_queries = max_dn_queries
         self.label_embedding = nn.Embedding(num_classes + 1, embed_dims - 1)
+        # The indicator: 1 for the real classes (denoising queries), 0 for 'unknown'.
+        self.register_buffer('indicator', (torch.arange(num_classes + 1) < num_classes)
+                             .float()[:, None], persistent=False)
         # Half-width multipliers of the (cx, cy, w, h) noise, scaled by (w, h, w, h).
         self.register_buffer(
             'noise_scale',
             torch.tensor([self.center_noise_scale / 2] * 2 + [self.size_noise_scale] * 2),
             persistent=False)
+
+    def content_table(self) -> Tensor:
+        """The label embedding with the indicator as its last column: (C + 1, D)."""
+        return torch.cat([self.label_embedding.weight, self.indicator], dim=1)
 
     def matching_content(self, num_queries: int) -> Tensor:
         """The content of the matching queries: the 'unknown' label, indicator 0.
@@ -139,11 +153,13 @@ class DnQueryGenerator(BaseModule):
         Returns:
             Tensor: shape (num_queries, D).
         """
-        unknown = self.label_embedding.weight[self.num_classes]
-        return torch.cat([unknown, unknown.new_zeros(1)]).expand(num_queries, -1)
+        return self.content_table()[self.num_classes].expand(num_queries, -1)
 
     def collect_targets(self, batch_data_samples: SampleList) -> Dict[str, Tensor]:
         """The batch's ground truth, padded to M objects an image.
+
+        The objects of all images are concatenated, normalised and converted once,
+        then copied into the (bs, M) grid: a fixed number of operators for any batch.
 
         Returns:
             dict: ``labels`` (bs, M) with ``num_classes`` at padding, ``boxes``
@@ -151,30 +167,42 @@ class DnQueryGenerator(BaseModule):
             (zero at padding) and ``valid`` (bs, M) bool.
         """
         instances = [s.gt_instances for s in batch_data_samples]
-        labels = pad_sequence([i.labels for i in instances], batch_first=True,
-                              padding_value=self.num_classes)
-        boxes = pad_sequence([get_box_tensor(i.bboxes) for i in instances],
-                             batch_first=True)
-        counts = torch.tensor([len(i) for i in instances], device=labels.device)
-        valid = torch.arange(labels.size(1), device=labels.device) < counts[:, None]
-        self._check_labels(labels, valid, batch_data_samples)
-        factors = boxes.new_tensor([[s.img_shape[1], s.img_shape[0]] * 2
-                                    for s in batch_data_samples])
-        boxes = boxes / factors[:, None]
-        boxes = torch.cat([(boxes[..., :2] + boxes[..., 2:]) / 2,
-                           boxes[..., 2:] - boxes[..., :2]], dim=-1)
-        return dict(labels=labels, boxes=boxes, valid=valid)
+        counts = [len(i) for i in instances]
+        bs, group_size = len(counts), max(counts)
+        labels = torch.cat([i.labels for i in instances])
+        self._check_labels(labels, counts, batch_data_samples)
+        boxes = torch.cat([get_box_tensor(i.bboxes) for i in instances])  # (K, 4) pixels
+        # Each object's slot in the grid, and its image's (2w, 2h, w, h).
+        slots = torch.tensor([b * group_size + m for b, n in enumerate(counts)
+                              for m in range(n)], dtype=torch.long, device=labels.device)
+        factors = boxes.new_tensor([[2 * s.img_shape[1], 2 * s.img_shape[0],
+                                     s.img_shape[1], s.img_shape[0]]
+                                    for s, n in zip(batch_data_samples, counts)
+                                    for _ in range(n)]).view(-1, 4)
+        top_left, bottom_right = boxes.split(2, dim=-1)
+        boxes = torch.cat([top_left + bottom_right, bottom_right - top_left], -1) / factors
+        labels = labels.new_full((bs * group_size, ), self.num_classes).index_copy_(
+            0, slots, labels).view(bs, group_size)
+        boxes = boxes.new_zeros(bs * group_size, 4).index_copy_(0, slots, boxes).view(
+            bs, group_size, 4)
+        return dict(labels=labels, boxes=boxes, valid=labels.ne(self.num_classes))
 
-    def _check_labels(self, labels: Tensor, valid: Tensor,
+    def _check_labels(self, labels: Tensor, counts: Sequence[int],
                       batch_data_samples: SampleList) -> None:
-        """Fails naming the image when a label is outside [0, num_classes)."""
-        bad = valid & ((labels < 0) | (labels >= self.num_classes))
+        """Fails naming the image when a label is outside [0, num_classes).
+
+        Args:
+            labels (Tensor): (K, ) the labels of all images, concatenated.
+            counts (list[int]): each image's number of objects.
+        """
+        bad = (labels < 0) | (labels >= self.num_classes)
         if bool(bad.any()):
-            i, j = (int(v) for v in bad.nonzero()[0])
+            k = int(bad.nonzero()[0])
+            i = next(i for i, end in enumerate(itertools.accumulate(counts)) if k < end)
             meta = batch_data_samples[i].metainfo
             name = meta.get('img_path', meta.get('img_id', f'#{i} of the batch'))
             raise ValueError(
-                f'image {name}: ground-truth label {int(labels[i, j])} is outside '
+                f'image {name}: ground-truth label {int(labels[k])} is outside '
                 f'[0, {self.num_classes}) (num_classes={self.num_classes})')
 
     @staticmethod
@@ -192,17 +220,18 @@ class DnQueryGenerator(BaseModule):
         cx += U(-1, 1) λ1 w / 2, cy += U(-1, 1) λ1 h / 2, w *= 1 + U(-1, 1) λ2,
         h *= 1 + U(-1, 1) λ2; then clamped to [0, 1].
         """
-        uniform = (torch.rand_like(boxes) * 2 - 1) * self.noise_scale
-        # (Δcx, Δcy, Δw, Δh) as [[Δcx, Δcy], [Δw, Δh]] times (w, h).
-        noise = uniform.unflatten(-1, (2, 2)) * boxes[..., None, 2:]
-        return (boxes + noise.flatten(-2)).clamp(min=0, max=1)
+        size = boxes[..., 2:]
+        half_range = torch.cat([size, size], dim=-1) * self.noise_scale
+        uniform = torch.empty_like(half_range).uniform_(-1, 1)
+        return torch.addcmul(boxes, uniform, half_range).clamp_(min=0, max=1)
 
     def apply_label_noise(self, labels: Tensor) -> Tensor:
         """Label flipping of §4.3: each label becomes a uniform real class w.p. γ."""
         flip = torch.rand(labels.shape, device=labels.device) < self.label_noise_ratio
         return torch.where(flip, torch.randint_like(labels, self.num_classes), labels)
 
-    def forward(self, batch_data_samples: SampleList, num_matching_queries: int
+    def forward(self, batch_data_samples: SampleList, num_matching_queries: int,
+                mask_dtype: torch.dtype = torch.bool
                 ) -> Tuple[Tensor, Tensor, Optional[Tensor], Dict]:
         """Builds the denoising part of a training batch.
 
@@ -210,10 +239,11 @@ class DnQueryGenerator(BaseModule):
             batch_data_samples (list[DetDataSample]): the batch, with ``gt_instances``
                 (``bboxes`` in pixels (x1, y1, x2, y2), ``labels``) and ``img_shape``.
             num_matching_queries (int): L, the matching queries that follow.
+            mask_dtype (torch.dtype): the mask's form, see :func:`dn_attention_mask`.
 
         Returns:
             tuple: ``dn_query`` (bs, P*M, D); ``dn_anchor`` (bs, P*M, 4), the noised
-            boxes before sigmoid; ``attn_mask`` (P*M + L, P*M + L) bool, or None without
+            boxes before sigmoid; ``attn_mask`` (P*M + L, P*M + L), or None without
             mask or without a denoising part; ``dn_meta``, a dict with
             ``num_dn_queries`` (P*M), ``num_groups`` (P), ``group_size`` (M),
             ``num_targets`` (K, the real denoising queries of the batch) and the
@@ -235,20 +265,20 @@ class DnQueryGenerator(BaseModule):
 
         # Group p of an image occupies slots [p*M, (p+1)*M): the (bs, M) ground truth is
         # broadcast to (bs, P, M), each group drawing its own noise.
-        labels = targets['labels'][:, None].expand(bs, num_groups, group_size)
-        boxes = targets['boxes'][:, None].expand(bs, num_groups, group_size, 4)
-        valid = targets['valid'][:, None].expand(bs, num_groups, group_size)
+        shape = (bs, num_groups, group_size)
+        labels = targets['labels'].view(bs, 1, group_size).expand(shape)
+        boxes = targets['boxes'].view(bs, 1, group_size, 4).expand(*shape, 4)
         noised_labels = self.apply_label_noise(labels) if self.with_label_noise else labels
         noised_boxes = self.apply_box_noise(boxes) if self.with_box_noise else boxes
 
         # Padding slots get zero content and a zero anchor (the image centre, half size).
-        keep = valid[..., None].to(self.label_embedding.weight.dtype)
-        dn_query = F.pad(self.label_embedding(noised_labels), (0, 1), value=1.) * keep
-        dn_anchor = inverse_sigmoid(noised_boxes) * keep
+        keep = targets['valid'].view(bs, 1, group_size, 1).to(self.indicator.dtype)
+        dn_query = F.embedding(noised_labels, self.content_table()) * keep
+        dn_anchor = torch.logit(noised_boxes, eps=1e-5) * keep
         attn_mask = None
         if self.with_attn_mask and num_dn > 0:
             attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries,
-                                          dn_query.device)
+                                          dn_query.device, mask_dtype)
         dn_meta = dict(num_dn_queries=num_dn, num_groups=num_groups, group_size=group_size,
                        num_targets=num_groups * sum(counts), **targets)
         dn_query = dn_query.view(bs, num_dn, self.embed_dims)

@@ -1,0 +1,3 @@
+from .reconstruction_loss import reconstruction_losses
+
+__all__ = ['reconstruction_losses']
