@@ -27,6 +27,24 @@ def test_mask_is_eq7(P, M, N):
     assert torch.equal(dn_attention_mask(P, M, N), eq7_by_definition(P, M, N))
 
 
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_additive_mask_is_eq7(dtype):
+    mask = dn_attention_mask(4, 3, 5, dtype=dtype)
+    blocked = eq7_by_definition(4, 3, 5)
+    assert mask.dtype == dtype
+    assert torch.isneginf(mask[blocked]).all() and not mask[~blocked].any()
+
+
+def test_each_image_is_normalised_by_its_own_size():
+    samples = make_samples([2, 3])
+    samples[1].set_metainfo(dict(img_shape=(100, 50)))
+    meta = DnQueryGenerator(num_classes=6, embed_dims=8)(samples, 4)[3]
+    for b, s in enumerate(samples):
+        h, w = s.img_shape
+        expected = bbox_xyxy_to_cxcywh(s.gt_instances.bboxes / torch.tensor([w, h, w, h]))
+        torch.testing.assert_close(meta['boxes'][b, :len(expected)], expected)
+
+
 @pytest.mark.parametrize('counts', [[3, 1, 0], [0, 0], [1], [4, 4], [0, 2]])
 def test_generator_mask_and_shapes_for_gt_patterns(counts):
     gen = DnQueryGenerator(num_classes=6, embed_dims=16, num_groups=5)

@@ -1,0 +1,7 @@
+# DN-Deformable-DETR++ on the demo dataset: the demo DAB-Deformable-DETR++ plus the
+# denoising part (§4).
+_base_ = './dab_deformable_detr_pp_r18_demo.py'
+model = dict(
+    type='DNDeformableDETR',
+    dn_cfg=dict(num_groups=5, label_noise_ratio=0.2, box_noise_scale=(0.4, 0.4)),
+    bbox_head=dict(type='DNDeformableDETRHead'))

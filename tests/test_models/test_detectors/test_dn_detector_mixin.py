@@ -1,0 +1,144 @@
+"""The contract of every DN detector (:class:`DNDetectorMixin`), on each demo model."""
+import copy
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmdet.registry import MODELS
+
+from ..utils import make_samples
+
+REPO = Path(__file__).resolve().parents[3]
+DN_DEMO_CONFIGS = ['configs/demo/dn_dab_detr_r18_demo.py',
+                   'configs/demo/dn_deformable_detr_pp_r18_demo.py']
+
+
+def build_model(config: str, **dn_cfg):
+    cfg = Config.fromfile(REPO / config)
+    cfg.model.dn_cfg.update(dn_cfg)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def make_batch(counts, seed=0):
+    samples = make_samples(counts, seed=seed)
+    inputs = torch.rand(len(counts), 3, 64, 80, generator=torch.Generator().manual_seed(seed))
+    return inputs, samples
+
+
+def decoder_outputs(model, inputs, samples):
+    """The head inputs, with ``references`` stacked to (num_refs, bs, W, 4)."""
+    out = model.forward_transformer(model.extract_feat(inputs), samples)
+    if isinstance(out['references'], list):
+        out['references'] = torch.stack(out['references'])
+    return out
+
+
+@pytest.fixture(params=DN_DEMO_CONFIGS)
+def config(request):
+    return request.param
+
+
+def test_losses_and_backward_for_mixed_batches(config):
+    model = build_model(config)
+    model.train()
+    for counts in ([3, 0, 1], [1], [0, 0], [5, 5]):
+        inputs, samples = make_batch(counts)
+        losses = model.loss(inputs, samples)
+        assert {'dn_loss_cls', 'd0.dn_loss_bbox', 'd1.dn_loss_iou', 'loss_cls'} <= set(losses)
+        total = sum(v for v in losses.values())
+        assert torch.isfinite(total)
+        model.zero_grad()
+        total.backward()
+        # Every parameter stays in the graph (DDP without find_unused_parameters).
+        assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+        if max(counts) == 0:
+            assert all(losses[k] == 0 for k in losses if 'dn_' in k)
+        else:
+            assert losses['dn_loss_bbox'] > 0
+
+
+def test_degenerate_and_outside_boxes_train_without_nan(config):
+    model = build_model(config)
+    model.train()
+    inputs, samples = make_batch([3, 2])
+    samples[0].gt_instances.bboxes[0] = torch.tensor([10., 10., 10., 30.])  # zero width
+    samples[0].gt_instances.bboxes[1] = torch.tensor([5., 20., 40., 20.])  # zero height
+    samples[1].gt_instances.bboxes[0] = torch.tensor([-20., -10., 30., 90.])  # partly out
+    losses = model.loss(inputs, samples)
+    total = sum(losses.values())
+    total.backward()
+    assert torch.isfinite(total)
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
+def test_mask_isolates_the_matching_part(config):
+    """Perturbing the DN queries leaves every matching-query output unchanged."""
+    model = build_model(config)
+    model.train()
+    inputs, samples = make_batch([3, 1])
+    torch.manual_seed(1)
+    out_a = decoder_outputs(model, inputs, samples)
+    num_dn = out_a['dn_meta']['num_dn_queries']
+    # Other noise draws and other labels: different DN queries, same matching queries.
+    samples_b = copy.deepcopy(samples)
+    samples_b[0].gt_instances.labels = (samples_b[0].gt_instances.labels + 1) % 6
+    torch.manual_seed(2)
+    out_b = decoder_outputs(model, inputs, samples_b)
+    assert not torch.allclose(out_a['hidden_states'][:, :, :num_dn],
+                              out_b['hidden_states'][:, :, :num_dn])
+    for key in ('hidden_states', 'references'):
+        torch.testing.assert_close(out_a[key][:, :, num_dn:], out_b[key][:, :, num_dn:],
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_without_mask_the_matching_part_sees_dn_queries(config):
+    model = build_model(config, with_attn_mask=False)
+    model.train()
+    inputs, samples = make_batch([3, 1])
+    torch.manual_seed(1)
+    out_a = decoder_outputs(model, inputs, samples)
+    torch.manual_seed(2)
+    out_b = decoder_outputs(model, inputs, samples)
+    num_dn = out_a['dn_meta']['num_dn_queries']
+    assert not torch.allclose(out_a['hidden_states'][:, :, num_dn:],
+                              out_b['hidden_states'][:, :, num_dn:])
+
+
+def test_matching_outputs_with_dn_equal_outputs_without_dn(config):
+    model = build_model(config)
+    model.train()
+    inputs, samples = make_batch([2, 4])
+    with_dn = decoder_outputs(model, inputs, samples)
+    num_dn = with_dn['dn_meta']['num_dn_queries']
+    assert num_dn == 5 * 4
+    without = decoder_outputs(model, inputs, make_samples([0, 0]))  # no DN part
+    assert without['dn_meta']['num_dn_queries'] == 0
+    for key in ('hidden_states', 'references'):
+        assert without[key].shape[2] == model.num_queries
+        torch.testing.assert_close(with_dn[key][:, :, num_dn:], without[key],
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_eval_never_calls_the_generator_and_ignores_gt(config):
+    model = build_model(config)
+    model.eval()
+    inputs, samples = make_batch([2, 3])
+    with torch.no_grad():
+        ref = model.predict(inputs, copy.deepcopy(samples))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError('the DN part ran at inference')
+
+    model.dn_query_generator.forward = refuse
+    no_gt = make_samples([0, 0])
+    with torch.no_grad():
+        out = model.predict(inputs, no_gt)
+    for a, b in zip(ref, out):
+        assert torch.equal(a.pred_instances.bboxes, b.pred_instances.bboxes)
+        assert torch.equal(a.pred_instances.scores, b.pred_instances.scores)
+        assert len(a.pred_instances) == model.test_cfg['max_per_img']
