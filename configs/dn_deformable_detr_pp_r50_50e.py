@@ -2,6 +2,6 @@
 # denoising part of §4 with λ1 = λ2 = 0.4, γ = 0.2 and 5 groups (§5.1).
 _base_ = './dab_deformable_detr_pp_r50_50e.py'
 model = dict(
-    type='DNDeformableDETR',
+    type='DNDeformableDETRPP',
     dn_cfg=dict(num_groups=5, label_noise_ratio=0.2, box_noise_scale=(0.4, 0.4)),
-    bbox_head=dict(type='DNDeformableDETRHead'))
+    bbox_head=dict(type='DNDeformableDETRPPHead'))

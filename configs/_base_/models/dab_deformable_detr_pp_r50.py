@@ -3,7 +3,7 @@
 # and 4-D anchors, 6 + 6 layers of 256 dims (FFN 2048, ReLU, no dropout), deformable
 # attention (8 heads, 4 points) in encoder and decoder, iterative box refinement.
 model = dict(
-    type='DABDeformableDETR',
+    type='DABDeformableDETRPP',
     num_queries=300,
     num_feature_levels=4,
     with_box_refine=True,

@@ -1,5 +1,5 @@
 from .dn_dab_detr_head import DNDABDETRHead
-from .dn_deformable_detr_head import DNDeformableDETRHead
+from .dn_deformable_detr_pp_head import DNDeformableDETRPPHead
 from .dn_head_mixin import DNHeadMixin
 
-__all__ = ['DNDABDETRHead', 'DNDeformableDETRHead', 'DNHeadMixin']
+__all__ = ['DNDABDETRHead', 'DNDeformableDETRPPHead', 'DNHeadMixin']

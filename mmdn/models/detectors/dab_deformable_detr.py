@@ -1,101 +1,110 @@
-"""DAB-Deformable-DETR++: Deformable DETR with DAB-DETR's 4-D anchor queries in a
-deformable decoder (the baseline of DN-Deformable-DETR++, paper §4.6)."""
-from typing import Dict, Optional, Tuple
+"""DAB-Deformable-DETR: DAB-DETR on Deformable DETR's multi-scale deformable encoder (the
+baseline of the paper's DN-Deformable-DETR, deformable attention in the encoder only)."""
+from typing import Dict, Tuple
 
 import torch
 from mmcv.cnn.bricks.transformer import MultiScaleDeformableAttention
 from torch import Tensor, nn
 from torch.nn.init import normal_
 
-from mmdet.models.detectors import DeformableDETR
-from mmdet.models.detectors.base_detr import DetectionTransformer
+from mmdet.models.detectors import DABDETR, DeformableDETR
 from mmdet.models.layers import DeformableDetrTransformerEncoder, SinePositionalEncoding
 from mmdet.registry import MODELS
-from ..layers import DABDeformableDetrTransformerDecoder
+from mmdet.structures import OptSampleList
+from ..layers import MultiLevelDABDetrTransformerDecoder
 
 
 @MODELS.register_module()
-class DABDeformableDETR(DeformableDETR):
-    """Deformable DETR whose queries are a learnt content and a learnt 4-D anchor box.
+class DABDeformableDETR(DABDETR):
+    """DAB-DETR whose encoder is Deformable DETR's, over ``num_feature_levels`` scales.
 
-    As the official DAB-Deformable-DETR (IDEA-Research/DN-DETR,
-    ``models/dn_dab_deformable_detr``): 4-scale deformable encoder, decoder of
-    :class:`DABDeformableDetrTransformerDecoder` with iterative box refinement, queries
-    ``query_embedding`` (L, D) and ``anchor_embedding`` (L, 4, before sigmoid), no
-    two-stage proposals.
+    As the official model (IDEA-Research/DN-DETR,
+    ``models/dn_dab_deformable_detr_deformable_encoder_only``): the neck's levels are
+    flattened with a learnt level embedding and encoded by multi-scale deformable
+    attention; DAB-DETR's queries (4-D anchors, patterns) are decoded by
+    :class:`MultiLevelDABDetrTransformerDecoder`, which attends densely to every
+    level; DAB-DETR's head.
+
+    Args:
+        num_feature_levels (int): the number of feature levels. Default 4.
     """
 
-    def __init__(self, *args, with_box_refine: bool = True, as_two_stage: bool = False,
-                 **kwargs) -> None:
-        if not with_box_refine or as_two_stage:
-            raise ValueError(f'{type(self).__name__} needs with_box_refine=True and '
-                             'as_two_stage=False (its anchors are refined layer by layer)')
-        super().__init__(*args, with_box_refine=True, as_two_stage=False, **kwargs)
+    def __init__(self, *args, num_feature_levels: int = 4, **kwargs) -> None:
+        self.num_feature_levels = num_feature_levels
+        super().__init__(*args, **kwargs)
 
     def _init_layers(self) -> None:
-        """Deformable DETR's encoder, the DAB deformable decoder, content and anchors."""
+        """Deformable encoder, multi-level DAB decoder, anchors, patterns, level embed."""
         self.positional_encoding = SinePositionalEncoding(**self.positional_encoding)
         self.encoder = DeformableDetrTransformerEncoder(**self.encoder)
-        self.decoder = DABDeformableDetrTransformerDecoder(**self.decoder)
+        self.decoder = MultiLevelDABDetrTransformerDecoder(
+            num_levels=self.num_feature_levels, **self.decoder)
         self.embed_dims = self.encoder.embed_dims
         if self.positional_encoding.num_feats * 2 != self.embed_dims:
             raise ValueError(f'positional_encoding.num_feats must be embed_dims / 2 = '
                              f'{self.embed_dims // 2}')
-        self.query_embedding = nn.Embedding(self.num_queries, self.embed_dims)
-        self.anchor_embedding = nn.Embedding(self.num_queries, 4)
+        self.query_dim = self.decoder.query_dim
+        self.query_embedding = nn.Embedding(self.num_queries, self.query_dim)
+        if self.num_patterns > 0:
+            self.patterns = nn.Embedding(self.num_patterns, self.embed_dims)
         self.level_embed = nn.Parameter(torch.Tensor(self.num_feature_levels, self.embed_dims))
 
     def init_weights(self) -> None:
-        """Xavier for the transformer, mmcv's init for deformable attention, as the
-        official code; content and anchors (before sigmoid) keep N(0, 1)."""
-        DetectionTransformer.init_weights(self)
-        for coder in self.encoder, self.decoder:
-            for p in coder.parameters():
-                if p.dim() > 1:
-                    nn.init.xavier_uniform_(p)
+        """DAB-DETR's init (Xavier for the transformer), then mmcv's for deformable
+        attention and N(0, 1) for the level embedding, as the official code."""
+        super().init_weights()
         for m in self.modules():
             if isinstance(m, MultiScaleDeformableAttention):
                 m.init_weights()
         normal_(self.level_embed)
 
-    def pre_decoder(self, memory: Tensor, memory_mask: Tensor,
-                    spatial_shapes: Tensor) -> Tuple[Dict, Dict]:
-        """The learnt queries, expanded to the batch.
+    # Deformable DETR's flattening of the levels (masks, positions, level embedding).
+    get_valid_ratio = staticmethod(DeformableDETR.get_valid_ratio)
+
+    def pre_transformer(self, mlvl_feats: Tuple[Tensor],
+                        batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
+        """Deformable DETR's encoder inputs; the decoder also gets the memory's
+        positional embedding and the size of each level.
 
         Returns:
-            tuple[dict, dict]: decoder inputs ``query`` (bs, L, D), ``memory`` and
-            ``reference_points`` (bs, L, 4) sigmoid anchors; head inputs (empty
-            two-stage outputs in training).
+            tuple[dict, dict]: encoder inputs (``feat`` (bs, N, D), ``feat_mask``,
+            ``feat_pos``, ``spatial_shapes``, ``level_start_index``,
+            ``valid_ratios``) and decoder inputs (``memory_mask`` (bs, N) or None,
+            ``memory_pos`` (bs, N, D), ``level_sizes``).
         """
-        batch_size = memory.size(0)
-        query = self.query_embedding.weight.expand(batch_size, -1, -1)
-        reference_points = self.anchor_embedding.weight.sigmoid().expand(batch_size, -1, -1)
-        decoder_inputs_dict = dict(query=query, memory=memory,
-                                   reference_points=reference_points)
-        head_inputs_dict = dict(enc_outputs_class=None,
-                                enc_outputs_coord=None) if self.training else dict()
-        return decoder_inputs_dict, head_inputs_dict
+        encoder_inputs_dict, decoder_inputs_dict = DeformableDETR.pre_transformer(
+            self, mlvl_feats, batch_data_samples)
+        decoder_inputs_dict = dict(
+            memory_mask=decoder_inputs_dict['memory_mask'],
+            memory_pos=encoder_inputs_dict['feat_pos'],
+            level_sizes=[feat.shape[-2] * feat.shape[-1] for feat in mlvl_feats])
+        return encoder_inputs_dict, decoder_inputs_dict
 
-    def forward_decoder(self, query: Tensor, memory: Tensor, memory_mask: Tensor,
-                        reference_points: Tensor, spatial_shapes: Tensor,
-                        level_start_index: Tensor, valid_ratios: Tensor,
-                        self_attn_mask: Optional[Tensor] = None) -> Dict:
-        """The decoder pass, refining the anchors with the head's box branches.
+    def forward_encoder(self, feat: Tensor, feat_mask: Tensor, feat_pos: Tensor,
+                        spatial_shapes: Tensor, level_start_index: Tensor,
+                        valid_ratios: Tensor) -> Dict:
+        """The deformable encoder.
 
         Returns:
-            dict: ``hidden_states`` (num_layers, bs, W, D) and ``references``, the
-            initial anchors and each layer's refined ones, each (bs, W, 4).
+            dict: ``memory`` (bs, N, D).
         """
-        inter_states, inter_references = self.decoder(
-            query=query,
-            value=memory,
-            key_padding_mask=memory_mask,
-            self_attn_mask=self_attn_mask,
-            reference_points=reference_points,
-            spatial_shapes=spatial_shapes,
-            level_start_index=level_start_index,
-            valid_ratios=valid_ratios,
-            reg_branches=self.bbox_head.reg_branches)
-        return dict(hidden_states=inter_states,
-                    references=[reference_points, *inter_references])
+        memory = self.encoder(query=feat, query_pos=feat_pos, key_padding_mask=feat_mask,
+                              spatial_shapes=spatial_shapes,
+                              level_start_index=level_start_index,
+                              valid_ratios=valid_ratios)
+        return dict(memory=memory)
 
+    def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
+                        memory_mask: Tensor, memory_pos: Tensor,
+                        level_sizes: Tuple[int, ...]) -> Dict:
+        """The multi-level DAB decoder.
+
+        Returns:
+            dict: ``hidden_states`` (num_layers, bs, L, D) and ``references``
+            (num_layers, bs, L, 4).
+        """
+        hidden_states, references = self.decoder(
+            query=query, key=memory, query_pos=query_pos, key_pos=memory_pos,
+            key_padding_mask=memory_mask, level_sizes=level_sizes,
+            reg_branches=self.bbox_head.fc_reg)
+        return dict(hidden_states=hidden_states, references=references)

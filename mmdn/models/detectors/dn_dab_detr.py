@@ -62,8 +62,11 @@ class DNDABDETR(DNDetectorMixin, DABDETR):
 
     def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
                         memory_mask: Tensor, memory_pos: Tensor,
-                        self_attn_mask: Optional[Tensor] = None) -> Dict:
+                        self_attn_mask: Optional[Tensor] = None, **decoder_kwargs) -> Dict:
         """DAB-DETR's decoder pass under the self-attention mask of Eq. 7.
+
+        ``decoder_kwargs`` go to the decoder (e.g. the ``level_sizes`` of a multi-level
+        decoder).
 
         Returns:
             dict: ``hidden_states`` (num_layers, bs, W, D) and ``references``
@@ -76,5 +79,6 @@ class DNDABDETR(DNDetectorMixin, DABDETR):
             key_pos=memory_pos,
             key_padding_mask=memory_mask,
             self_attn_masks=self_attn_mask,
-            reg_branches=self.bbox_head.fc_reg)
+            reg_branches=self.bbox_head.fc_reg,
+            **decoder_kwargs)
         return dict(hidden_states=hidden_states, references=references)

@@ -1,4 +1,3 @@
-import pytest
 import torch
 from mmengine.config import Config
 
@@ -7,55 +6,50 @@ from mmdn.models.detectors import DABDeformableDETR, DNDeformableDETR
 
 from .test_dn_detector_mixin import REPO, build_model, decoder_outputs, make_batch
 
-DN_PP = 'configs/demo/dn_deformable_detr_pp_r18_demo.py'
+DN_ENCODER_ONLY = 'configs/demo/dn_deformable_detr_r18_demo.py'
 
 
-def test_dn_gradient_reaches_the_sampling_offsets_of_every_layer():
-    model = build_model(DN_PP)
+def test_dn_gradient_reaches_the_encoder_sampling_offsets():
+    model = build_model(DN_ENCODER_ONLY)
     model.train()
     inputs, samples = make_batch([3, 2])
     losses = model.loss(inputs, samples)
     sum(v for k, v in losses.items() if 'dn_loss' in k).backward()
-    for layer in model.decoder.layers:
-        grad = layer.cross_attn.sampling_offsets.weight.grad
-        assert grad is not None and grad.abs().sum() > 0
-    for layer in model.encoder.layers:  # and through the memory, the encoder's
+    for layer in model.encoder.layers:
         assert layer.self_attn.sampling_offsets.weight.grad.abs().sum() > 0
+    for layer in model.decoder.layers:  # the level attention learns from DN too
+        assert layer.level_attn.weight.grad.abs().sum() > 0
 
 
-def test_matching_queries_are_learnt_content_with_indicator_zero():
-    model = build_model(DN_PP)
+def test_images_of_different_sizes_mask_the_padding():
+    """Padding in the batch: per-level masks reach the encoder and every level's
+    cross-attention, and predictions ignore the padded area."""
+    model = build_model(DN_ENCODER_ONLY)
+    model.eval()
+    inputs, samples = make_batch([2, 1])
+    samples[1].set_metainfo(dict(img_shape=(48, 64)))
+    inputs[1, :, 48:] = 0
+    inputs[1, :, :, 64:] = 0
+    with torch.no_grad():
+        ref = model.predict(inputs, samples)
+        inputs[1, :, 48:] = 5.  # change only the padding
+        out = model.predict(inputs, samples)
+    torch.testing.assert_close(ref[1].pred_instances.bboxes, out[1].pred_instances.bboxes)
+
+
+def test_patterns_and_level_sizes():
+    cfg = Config.fromfile(REPO / DN_ENCODER_ONLY)
+    cfg.model.num_patterns = 3
+    model = MODELS.build(cfg.model)
     model.train()
     inputs, samples = make_batch([2, 1])
-    captured = {}
-    forward_decoder = model.forward_decoder
-
-    def capture(**kwargs):
-        captured.update(kwargs)
-        return forward_decoder(**kwargs)
-
-    model.forward_decoder = capture
     out = decoder_outputs(model, inputs, samples)
-    num_dn = out['dn_meta']['num_dn_queries']
-    assert model.query_embedding.weight.shape == (30, 127)
-    query = captured['query']
-    assert query.shape == (2, num_dn + 30, 128)
-    assert torch.equal(query[:, num_dn:, :-1], model.query_embedding.weight.expand(2, -1, -1))
-    assert not query[:, num_dn:, -1].any()
-    real = out['dn_meta']['valid'].repeat(1, 5)  # the real denoising slots
-    assert (query[:, :num_dn, -1][real] == 1).all()
-    anchors = captured['reference_points']
-    torch.testing.assert_close(anchors[:, num_dn:],
-                               model.anchor_embedding.weight.sigmoid().expand(2, -1, -1))
-    assert ((anchors >= 0) & (anchors <= 1)).all()
-
-
-@pytest.mark.parametrize('key, value', [('with_box_refine', False), ('as_two_stage', True)])
-def test_baseline_needs_box_refinement_without_two_stage(key, value):
-    cfg = Config.fromfile(REPO / 'configs/demo/dab_deformable_detr_pp_r18_demo.py')
-    cfg.model[key] = value
-    with pytest.raises(ValueError, match='with_box_refine=True and as_two_stage=False'):
-        MODELS.build(cfg.model)
+    assert model.num_matching_queries == 90
+    assert out['hidden_states'].shape[2] == out['dn_meta']['num_dn_queries'] + 90
+    feats = model.extract_feat(inputs)
+    _, decoder_inputs = model.pre_transformer(feats, samples)
+    assert decoder_inputs['level_sizes'] == [f.shape[-2] * f.shape[-1] for f in feats]
+    assert len(feats) == 3
 
 
 def test_registered_names():

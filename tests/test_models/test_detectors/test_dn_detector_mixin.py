@@ -11,7 +11,7 @@ from mmdet.registry import MODELS
 from ..utils import make_samples
 
 REPO = Path(__file__).resolve().parents[3]
-DN_DEMO_CONFIGS = ['configs/demo/dn_dab_detr_r18_demo.py',
+DN_DEMO_CONFIGS = ['configs/demo/dn_dab_detr_r18_demo.py', 'configs/demo/dn_deformable_detr_r18_demo.py',
                    'configs/demo/dn_deformable_detr_pp_r18_demo.py']
 
 
@@ -115,7 +115,7 @@ def test_matching_outputs_with_dn_equal_outputs_without_dn(config):
     inputs, samples = make_batch([2, 4])
     with_dn = decoder_outputs(model, inputs, samples)
     num_dn = with_dn['dn_meta']['num_dn_queries']
-    assert num_dn == 5 * 4
+    assert num_dn == model.dn_query_generator.num_groups * 4
     without = decoder_outputs(model, inputs, make_samples([0, 0]))  # no DN part
     assert without['dn_meta']['num_dn_queries'] == 0
     for key in ('hidden_states', 'references'):

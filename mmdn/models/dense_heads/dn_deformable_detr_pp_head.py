@@ -10,7 +10,7 @@ from .dn_head_mixin import DNHeadMixin
 
 
 @MODELS.register_module()
-class DNDeformableDETRHead(DNHeadMixin, DeformableDETRHead):
+class DNDeformableDETRPPHead(DNHeadMixin, DeformableDETRHead):
     """Deformable DETR's head (box refinement from each layer's anchors); in training the
     decoder outputs are split by ``dn_meta``.
 

@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from mmdn.models.layers import DABDeformableDetrTransformerDecoder
+from mmdn.models.layers import DABDeformablePPTransformerDecoder
 
 
 def _decoder(num_layers=3, dims=32):
@@ -10,7 +10,7 @@ def _decoder(num_layers=3, dims=32):
         cross_attn_cfg=dict(embed_dims=dims, num_heads=4, num_levels=2, num_points=2,
                             dropout=0., batch_first=True),
         ffn_cfg=dict(embed_dims=dims, feedforward_channels=64, ffn_drop=0.))
-    return DABDeformableDetrTransformerDecoder(num_layers=num_layers, layer_cfg=layer_cfg,
+    return DABDeformablePPTransformerDecoder(num_layers=num_layers, layer_cfg=layer_cfg,
                                                post_norm_cfg=None, return_intermediate=True)
 
 

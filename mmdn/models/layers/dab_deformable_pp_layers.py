@@ -17,7 +17,7 @@ from mmdet.models.layers.transformer import (DeformableDetrTransformerDecoder, M
                                              coordinate_to_encoding, inverse_sigmoid)
 
 
-class DABDeformableDetrTransformerDecoder(DeformableDetrTransformerDecoder):
+class DABDeformablePPTransformerDecoder(DeformableDetrTransformerDecoder):
     """Deformable DETR's decoder with 4-D anchor queries refined layer by layer.
 
     Unlike DINO's decoder (``DinoTransformerDecoder``), which it otherwise resembles, it

@@ -1,0 +1,73 @@
+# DAB-Deformable-DETR with a ResNet-50 backbone, as the official DN-Deformable-DETR code
+# (deformable attention in the encoder only): 4 scales (C3-C5 plus one stride-2 level, no
+# FPN), a 6-layer deformable encoder (8 heads, 4 points), DAB-DETR's 6-layer decoder with
+# one conditional cross-attention per scale, 300 4-D anchor queries with 3 patterns
+# (§5.1), 256 dims, FFN 2048, ReLU, no dropout.
+model = dict(
+    type='DABDeformableDETR',
+    num_queries=300,
+    num_feature_levels=4,
+    with_random_refpoints=False,
+    num_patterns=3,
+    data_preprocessor=dict(
+        type='DetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=1),
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        num_stages=4,
+        out_indices=(1, 2, 3),
+        frozen_stages=1,
+        norm_cfg=dict(type='BN', requires_grad=False),
+        norm_eval=True,
+        style='pytorch',
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+    neck=dict(
+        type='ChannelMapper',
+        in_channels=[512, 1024, 2048],
+        kernel_size=1,
+        out_channels=256,
+        act_cfg=None,
+        norm_cfg=dict(type='GN', num_groups=32),
+        num_outs=4),
+    encoder=dict(
+        num_layers=6,
+        layer_cfg=dict(
+            self_attn_cfg=dict(
+                embed_dims=256, num_heads=8, num_points=4, dropout=0., batch_first=True),
+            ffn_cfg=dict(embed_dims=256, feedforward_channels=2048, ffn_drop=0.))),
+    decoder=dict(
+        num_layers=6,
+        query_dim=4,
+        query_scale_type='cond_elewise',
+        with_modulated_hw_attn=True,
+        layer_cfg=dict(
+            self_attn_cfg=dict(
+                embed_dims=256, num_heads=8, attn_drop=0., proj_drop=0., cross_attn=False),
+            cross_attn_cfg=dict(
+                embed_dims=256, num_heads=8, attn_drop=0., proj_drop=0., cross_attn=True),
+            ffn_cfg=dict(
+                embed_dims=256, feedforward_channels=2048, num_fcs=2, ffn_drop=0.,
+                act_cfg=dict(type='ReLU', inplace=True))),
+        return_intermediate=True),
+    positional_encoding=dict(num_feats=128, temperature=20, normalize=True),
+    bbox_head=dict(
+        type='DABDETRHead',
+        num_classes=80,
+        embed_dims=256,
+        loss_cls=dict(
+            type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
+        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
+    train_cfg=dict(
+        assigner=dict(
+            type='HungarianAssigner',
+            match_costs=[
+                dict(type='FocalLossCost', weight=2., eps=1e-8),
+                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                dict(type='IoUCost', iou_mode='giou', weight=2.0)
+            ])),
+    test_cfg=dict(max_per_img=300))
