@@ -1,5 +1,6 @@
 from .dn_dab_detr_head import DNDABDETRHead
 from .dn_deformable_detr_pp_head import DNDeformableDETRPPHead
+from .dn_detr_head import DNDETRHead
 from .dn_head_mixin import DNHeadMixin
 
-__all__ = ['DNDABDETRHead', 'DNDeformableDETRPPHead', 'DNHeadMixin']
+__all__ = ['DNDABDETRHead', 'DNDETRHead', 'DNDeformableDETRPPHead', 'DNHeadMixin']

@@ -76,8 +76,10 @@ class DnQueryGenerator(BaseModule):
     Args:
         num_classes (int): the number of real classes C; index C of the label
             embedding is the 'unknown' class, the content of every matching query.
-        embed_dims (int): D, the width of a decoder query (label embedding D - 1
-            plus the indicator).
+        embed_dims (int, optional): D, the width of a decoder query (label embedding
+            D - 1 plus the indicator). None for a generator that only noises boxes
+            (:meth:`noised_groups`, e.g. for the RoIs of DN-Faster R-CNN): it then has
+            no parameters.
         num_groups (int): P, the number of noised versions of each object. Default 5.
         label_noise_ratio (float): γ, the probability that a label is flipped to a
             class drawn uniformly from the C real classes. Default 0.2.
@@ -94,7 +96,7 @@ class DnQueryGenerator(BaseModule):
 
     def __init__(self,
                  num_classes: int,
-                 embed_dims: int,
+                 embed_dims: Optional[int] = None,
                  num_groups: int = 5,
                  label_noise_ratio: float = 0.2,
                  box_noise_scale: Union[float, Sequence[float]] = 0.4,
@@ -110,8 +112,8 @@ class DnQueryGenerator(BaseModule):
         checks = {
             'num_classes': (num_classes, isinstance(num_classes, int) and num_classes >= 1,
                             'an int >= 1'),
-            'embed_dims': (embed_dims, isinstance(embed_dims, int) and embed_dims >= 2,
-                           'an int >= 2'),
+            'embed_dims': (embed_dims, embed_dims is None or (
+                isinstance(embed_dims, int) and embed_dims >= 2), 'None or an int >= 2'),
             'num_groups': (num_groups, isinstance(num_groups, int) and num_groups >= 1,
                            'an int >= 1'),
             'label_noise_ratio': (label_noise_ratio, 0 <= label_noise_ratio <= 1,
@@ -133,7 +135,8 @@ class DnQueryGenerator(BaseModule):
         self.with_label_noise = with_label_noise
         self.with_attn_mask = with_attn_mask
         self.max_dn_queries = max_dn_queries
-        self.label_embedding = nn.Embedding(num_classes + 1, embed_dims - 1)
+        self.label_embedding = (nn.Embedding(num_classes + 1, embed_dims - 1)
+                                if embed_dims is not None else None)
         # The indicator: 1 for the real classes (denoising queries), 0 for 'unknown'.
         self.register_buffer('indicator', (torch.arange(num_classes + 1) < num_classes)
                              .float()[:, None], persistent=False)
@@ -230,27 +233,23 @@ class DnQueryGenerator(BaseModule):
         flip = torch.rand(labels.shape, device=labels.device) < self.label_noise_ratio
         return torch.where(flip, torch.randint_like(labels, self.num_classes), labels)
 
-    def forward(self, batch_data_samples: SampleList, num_matching_queries: int,
-                mask_dtype: torch.dtype = torch.bool
-                ) -> Tuple[Tensor, Tensor, Optional[Tensor], Dict]:
-        """Builds the denoising part of a training batch.
+    def noised_groups(self, batch_data_samples: SampleList
+                      ) -> Tuple[Tensor, Tensor, Dict]:
+        """The P noised groups of the batch's ground truth, for any detector.
 
         Args:
             batch_data_samples (list[DetDataSample]): the batch, with ``gt_instances``
                 (``bboxes`` in pixels (x1, y1, x2, y2), ``labels``) and ``img_shape``.
-            num_matching_queries (int): L, the matching queries that follow.
-            mask_dtype (torch.dtype): the mask's form, see :func:`dn_attention_mask`.
 
         Returns:
-            tuple: ``dn_query`` (bs, P*M, D); ``dn_anchor`` (bs, P*M, 4), the noised
-            boxes before sigmoid; ``attn_mask`` (P*M + L, P*M + L), or None without
-            mask or without a denoising part; ``dn_meta``, a dict with
-            ``num_dn_queries`` (P*M), ``num_groups`` (P), ``group_size`` (M),
+            tuple: ``labels`` (bs, P, M), flipped with probability γ; ``boxes``
+            (bs, P, M, 4), noised normalised (cx, cy, w, h) in [0, 1]; ``dn_meta``, a
+            dict with ``num_dn_queries`` (P*M), ``num_groups`` (P), ``group_size`` (M),
             ``num_targets`` (K, the real denoising queries of the batch) and the
             targets of each image's M slots, the same in every group: ``labels``
             (bs, M) (``num_classes`` at padding), ``boxes`` (bs, M, 4) (normalised
             (cx, cy, w, h), before noise) and ``valid`` (bs, M) (bool). When no image
-            has objects, P*M = 0.
+            has objects, P*M = 0. Group p of an image is slot p of dim 1.
         """
         counts = [len(s.gt_instances) for s in batch_data_samples]
         group_size, num_groups = max(counts), self.num_groups
@@ -261,25 +260,48 @@ class DnQueryGenerator(BaseModule):
                 targets = self._subsample(targets, self.max_dn_queries)
                 group_size = self.max_dn_queries
                 counts = [min(n, group_size) for n in counts]
-        bs, num_dn = len(counts), num_groups * group_size
-
-        # Group p of an image occupies slots [p*M, (p+1)*M): the (bs, M) ground truth is
-        # broadcast to (bs, P, M), each group drawing its own noise.
-        shape = (bs, num_groups, group_size)
-        labels = targets['labels'].view(bs, 1, group_size).expand(shape)
-        boxes = targets['boxes'].view(bs, 1, group_size, 4).expand(*shape, 4)
+        # The (bs, M) ground truth broadcast to (bs, P, M), each group drawing its noise.
+        shape = (len(counts), num_groups, group_size)
+        labels = targets['labels'].view(shape[0], 1, group_size).expand(shape)
+        boxes = targets['boxes'].view(shape[0], 1, group_size, 4).expand(*shape, 4)
         noised_labels = self.apply_label_noise(labels) if self.with_label_noise else labels
         noised_boxes = self.apply_box_noise(boxes) if self.with_box_noise else boxes
+        dn_meta = dict(num_dn_queries=num_groups * group_size, num_groups=num_groups,
+                       group_size=group_size, num_targets=num_groups * sum(counts),
+                       **targets)
+        return noised_labels, noised_boxes, dn_meta
 
+    def forward(self, batch_data_samples: SampleList, num_matching_queries: int,
+                mask_dtype: torch.dtype = torch.bool
+                ) -> Tuple[Tensor, Tensor, Optional[Tensor], Dict]:
+        """Builds the denoising queries of a training batch for a DETR-like decoder.
+
+        Args:
+            batch_data_samples (list[DetDataSample]): the batch (see
+                :meth:`noised_groups`).
+            num_matching_queries (int): L, the matching queries that follow.
+            mask_dtype (torch.dtype): the mask's form, see :func:`dn_attention_mask`.
+
+        Returns:
+            tuple: ``dn_query`` (bs, P*M, D), slot ``p * M + m`` holding the p-th
+            noised version of the image's m-th object; ``dn_anchor`` (bs, P*M, 4), the
+            noised boxes before sigmoid; ``attn_mask`` (P*M + L, P*M + L), or None
+            without mask or without a denoising part; ``dn_meta`` of
+            :meth:`noised_groups`.
+        """
+        if self.label_embedding is None:
+            raise RuntimeError('DnQueryGenerator without embed_dims only noises boxes '
+                               '(noised_groups); queries need dn_cfg.embed_dims')
+        noised_labels, noised_boxes, dn_meta = self.noised_groups(batch_data_samples)
+        bs, num_groups, group_size = noised_labels.shape
+        num_dn = dn_meta['num_dn_queries']
         # Padding slots get zero content and a zero anchor (the image centre, half size).
-        keep = targets['valid'].view(bs, 1, group_size, 1).to(self.indicator.dtype)
+        keep = dn_meta['valid'].view(bs, 1, group_size, 1).to(self.indicator.dtype)
         dn_query = F.embedding(noised_labels, self.content_table()) * keep
         dn_anchor = torch.logit(noised_boxes, eps=1e-5) * keep
         attn_mask = None
         if self.with_attn_mask and num_dn > 0:
             attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries,
                                           dn_query.device, mask_dtype)
-        dn_meta = dict(num_dn_queries=num_dn, num_groups=num_groups, group_size=group_size,
-                       num_targets=num_groups * sum(counts), **targets)
         dn_query = dn_query.view(bs, num_dn, self.embed_dims)
         return dn_query, dn_anchor.view(bs, num_dn, 4), attn_mask, dn_meta

@@ -1,0 +1,56 @@
+"""The head of DN-Vanilla-DETR: DETR's head plus the denoising reconstruction losses."""
+import copy
+from typing import Dict, Optional
+
+from torch import Tensor
+
+from mmdet.models.dense_heads import DETRHead
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.utils import ConfigType
+from .dn_head_mixin import DNHeadMixin
+
+
+@MODELS.register_module()
+class DNDETRHead(DNHeadMixin, DETRHead):
+    """DETR's head (softmax classification with a background class); in training the
+    decoder outputs are split by ``dn_meta``.
+
+    The matching part keeps DETR's Hungarian losses; the denoising part's losses are
+    :class:`DNHeadMixin`'s, through the head's own cross-entropy module.
+    """
+
+    def __init__(self, *args, num_classes: int, loss_cls: ConfigType, **kwargs) -> None:
+        # DETRHead turns a float class_weight and bg_cls_weight into per-class weights of
+        # the cross entropy only when its class is exactly DETRHead; the same here.
+        loss_cls = copy.deepcopy(dict(loss_cls))
+        bg_cls_weight = loss_cls.pop('bg_cls_weight', None)
+        class_weight = loss_cls.get('class_weight')
+        if isinstance(class_weight, float):
+            background = class_weight if bg_cls_weight is None else bg_cls_weight
+            loss_cls['class_weight'] = [class_weight] * num_classes + [background]
+        super().__init__(*args, num_classes=num_classes, loss_cls=loss_cls, **kwargs)
+        if isinstance(class_weight, float):
+            self.bg_cls_weight = background
+
+    def loss(self, hidden_states: Tensor, batch_data_samples: SampleList,
+             dn_meta: Optional[Dict] = None) -> Dict:
+        """Matching and denoising losses.
+
+        Args:
+            hidden_states (Tensor): (num_layers, bs, P*M + L, D).
+            batch_data_samples (list[DetDataSample]): the batch.
+            dn_meta (dict, optional): from :class:`DnQueryGenerator`; without it
+                every query is a matching query.
+        """
+        batch_gt_instances = [s.gt_instances for s in batch_data_samples]
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        layers_cls_scores, layers_bbox_preds = self(hidden_states)
+        if dn_meta is None:
+            return self.loss_by_feat(layers_cls_scores, layers_bbox_preds,
+                                     batch_gt_instances, batch_img_metas)
+        dn_outputs, matching_outputs = self.split_dn(layers_cls_scores, layers_bbox_preds,
+                                                     dn_meta)
+        losses = self.loss_by_feat(*matching_outputs, batch_gt_instances, batch_img_metas)
+        losses.update(self.loss_dn(*dn_outputs, dn_meta))
+        return losses

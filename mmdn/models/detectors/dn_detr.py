@@ -1,0 +1,69 @@
+"""DN-Vanilla-DETR: DETR trained with query denoising (paper §4.7.2)."""
+from typing import Dict, Optional, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from mmdet.models.detectors import DETR
+from mmdet.registry import MODELS
+from mmdet.structures import OptSampleList
+from .dn_detector_mixin import DNDetectorMixin
+
+
+@MODELS.register_module()
+class DNDETR(DNDetectorMixin, DETR):
+    """DETR, whose positional queries are not boxes, with the denoising part of §4.7.2.
+
+    A denoising query's content is its (noised) label embedding plus the indicator, and
+    its positional query a linear embedding (``box_embedding``, 4 -> D) of its noised
+    box; the decoder adds the two in every attention, as DETR does with its queries. The
+    matching queries keep DETR's learnt positional queries, with the 'unknown' label as
+    content ("the content query part is the same as DAB-DETR"). The paper leaves the box
+    embedding's input open: here the normalised (cx, cy, w, h) box.
+
+    Args:
+        dn_cfg (dict): the :class:`DnQueryGenerator` config (see
+            :class:`DNDetectorMixin`).
+    """
+
+    def _init_layers(self) -> None:
+        """DETR's layers plus the linear box embedding of the denoising queries."""
+        super()._init_layers()
+        self.box_embedding = nn.Linear(4, self.embed_dims)
+
+    def pre_decoder(self, memory: Tensor,
+                    batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
+        """Decoder queries: [denoising part (training only), matching part].
+
+        Returns:
+            tuple[dict, dict]: decoder inputs ``query`` (bs, W, D) content,
+            ``query_pos`` (bs, W, D), ``memory`` and ``self_attn_mask`` (W, W), Eq. 7
+            as 0 / -inf, or None; W = P*M + L in training, L otherwise. Head inputs,
+            with ``dn_meta`` in training.
+        """
+        decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
+        query = decoder_inputs_dict['query'] + \
+            self.dn_query_generator.matching_content(self.num_matching_queries)
+        query_pos = decoder_inputs_dict['query_pos']
+        attn_mask = None
+        dn_part = self.dn_part(batch_data_samples, query)
+        if dn_part is not None:
+            dn_query, dn_anchor, attn_mask, head_inputs_dict['dn_meta'] = dn_part
+            query = torch.cat([dn_query, query], dim=1)
+            query_pos = torch.cat([self.box_embedding(dn_anchor.sigmoid()), query_pos], dim=1)
+        decoder_inputs_dict.update(query=query, query_pos=query_pos, self_attn_mask=attn_mask)
+        return decoder_inputs_dict, head_inputs_dict
+
+    def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
+                        memory_mask: Tensor, memory_pos: Tensor,
+                        self_attn_mask: Optional[Tensor] = None) -> Dict:
+        """DETR's decoder pass under the self-attention mask of Eq. 7.
+
+        Returns:
+            dict: ``hidden_states`` (num_layers, bs, W, D).
+        """
+        hidden_states = self.decoder(query=query, key=memory, value=memory,
+                                     query_pos=query_pos, key_pos=memory_pos,
+                                     key_padding_mask=memory_mask,
+                                     self_attn_mask=self_attn_mask)
+        return dict(hidden_states=hidden_states)

@@ -1,0 +1,3 @@
+from .dn_standard_roi_head import DNStandardRoIHead
+
+__all__ = ['DNStandardRoIHead']
