@@ -22,8 +22,10 @@ def test_configs_are_found():
 
 
 def _tiny_batch(model, num_classes):
-    samples = make_samples([2, 1], num_classes=num_classes, img_shape=(64, 96))
-    images = [torch.randint(0, 256, (3, 64, 96), dtype=torch.uint8) for _ in samples]
+    # Two-stage query selection (DINO) needs as many encoder points as queries.
+    shape = (256, 320) if getattr(model, 'as_two_stage', False) else (64, 96)
+    samples = make_samples([2, 1], num_classes=num_classes, img_shape=shape)
+    images = [torch.randint(0, 256, (3, *shape), dtype=torch.uint8) for _ in samples]
     return model.data_preprocessor(dict(inputs=images, data_samples=samples), training=True)
 
 
@@ -35,7 +37,8 @@ def test_config_train_and_test_step(config):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
-    is_dn = Path(config).name.startswith('dn_') or '/ablations/' in config
+    name = Path(config).name
+    is_dn = name.startswith('dn_') or '_cdn_' in name or '/ablations/' in config
     dn_owner = model.roi_head if hasattr(model, 'roi_head') else model
     num_classes = (model.roi_head.bbox_head if hasattr(model, 'roi_head') else
                    model.bbox_head).num_classes

@@ -1,6 +1,11 @@
+from .dino_head_without_dn import DINOHeadWithoutDN
 from .dn_dab_detr_head import DNDABDETRHead
 from .dn_deformable_detr_pp_head import DNDeformableDETRPPHead
 from .dn_detr_head import DNDETRHead
+from .dn_dino_head import DNDINOHead
 from .dn_head_mixin import DNHeadMixin
 
-__all__ = ['DNDABDETRHead', 'DNDETRHead', 'DNDeformableDETRPPHead', 'DNHeadMixin']
+__all__ = [
+    'DINOHeadWithoutDN', 'DNDABDETRHead', 'DNDETRHead', 'DNDINOHead', 'DNDeformableDETRPPHead',
+    'DNHeadMixin'
+]
