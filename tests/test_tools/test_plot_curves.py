@@ -1,0 +1,33 @@
+"""tools/analysis/plot_curves.py on synthetic scalar logs."""
+import json
+
+from ..conftest import run_tool
+
+
+def _run_dir(root, name, ap, instability):
+    vis = root / name / '20260101_000000' / 'vis_data'
+    vis.mkdir(parents=True)
+    lines = [dict(loss=2.0, epoch=1, iter=1, step=1)]  # a training line: not a point
+    lines += [{'coco/bbox_mAP': v, 'step': e} for e, v in enumerate(ap, 1)]
+    lines += [{'matching_instability': v, 'step': e} for e, v in enumerate(instability, 2)]
+    (vis / 'scalars.json').write_text('\n'.join(json.dumps(x) for x in lines) + '\n')
+    return root / name
+
+
+def test_plots_ap_and_instability_per_epoch(tmp_path):
+    dab = _run_dir(tmp_path, 'dab', [0.01, 0.02, 0.03], [6.0, 5.5])
+    dn = _run_dir(tmp_path, 'dn', [0.02, 0.04, 0.05], [3.0, 2.0])
+    out = tmp_path / 'curves'
+    proc = run_tool(['tools/analysis/plot_curves.py', str(dab), str(dn), '--labels', 'DAB',
+                     'DN', '--keys', 'coco/bbox_mAP', 'matching_instability', '--out-dir',
+                     str(out)])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'DN: 1: 0.0200, 2: 0.0400, 3: 0.0500' in proc.stdout
+    assert 'DAB: 2: 6.0000, 3: 5.5000' in proc.stdout
+    for name in ('coco_bbox_mAP.png', 'matching_instability.png'):
+        assert (out / name).read_bytes()[:4] == b'\x89PNG'
+
+
+def test_a_dir_without_logs_is_named(tmp_path):
+    proc = run_tool(['tools/analysis/plot_curves.py', str(tmp_path)])
+    assert proc.returncode != 0 and f'{tmp_path}: no vis_data/scalars.json' in proc.stderr

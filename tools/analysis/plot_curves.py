@@ -1,0 +1,96 @@
+"""Plots per-epoch curves of several training runs (the paper's Figs. 1, 3 and 7).
+
+Reads each run's ``vis_data/scalars.json`` (MMEngine's LocalVisBackend; a work dir or
+its timestamped run dir), takes the lines that carry the key, with their epoch as x:
+``coco/bbox_mAP`` (validation, AP vs epoch) or ``matching_instability`` (written by
+``MatchingInstabilityHook``, IS vs epoch). One PNG per key, one line per run.
+
+Example::
+
+    python tools/analysis/plot_curves.py work_dirs/dab work_dirs/dn \\
+        --labels DAB-DETR DN-DAB-DETR --keys coco/bbox_mAP matching_instability \\
+        --out-dir curves
+"""
+import argparse
+import json
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('runs', nargs='+', help='work dirs or run dirs')
+    parser.add_argument('--labels', nargs='+', help='one legend label per run')
+    parser.add_argument('--keys', nargs='+', default=['coco/bbox_mAP'])
+    parser.add_argument('--out-dir', default='.', help='where the PNGs go')
+    return parser.parse_args()
+
+
+def find_scalars(run: Path) -> Path:
+    """The newest ``vis_data/scalars.json`` under a work dir or run dir."""
+    candidates = sorted(run.glob('vis_data/scalars.json')) or \
+        sorted(run.glob('*/vis_data/scalars.json'))
+    if not candidates:
+        raise FileNotFoundError(f'{run}: no vis_data/scalars.json (is it a work dir of '
+                                'tools/train.py?)')
+    return candidates[-1]
+
+
+def read_curve(scalars: Path, key: str) -> List[Tuple[int, float]]:
+    """(epoch, value) of every line of ``scalars`` that has ``key``.
+
+    Validation and hook lines carry the epoch as ``step``; training lines carry an
+    ``epoch`` and are skipped (they are per-iteration).
+    """
+    points: Dict[int, float] = {}
+    for number, line in enumerate(scalars.read_text().splitlines(), 1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f'{scalars}, line {number}: not JSON ({error})') from None
+        if key in record and 'epoch' not in record:
+            points[int(record['step'])] = float(record[key])
+    return sorted(points.items())
+
+
+def plot(curves: Dict[str, List[Tuple[int, float]]], key: str, out: Path) -> None:
+    """One line per run, value of ``key`` against the epoch."""
+    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
+    for label, points in curves.items():
+        if points:
+            ax.plot(*zip(*points), marker='o', label=label)
+    ax.set_xlabel('epoch')
+    ax.set_ylabel(key)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def main() -> None:
+    args = parse_args()
+    runs = [Path(r) for r in args.runs]
+    labels = args.labels or [r.name for r in runs]
+    if len(labels) != len(runs):
+        raise SystemExit(f'{len(runs)} runs but {len(labels)} labels')
+    scalars = [find_scalars(r) for r in runs]
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for key in args.keys:
+        curves = {label: read_curve(s, key) for label, s in zip(labels, scalars)}
+        out = out_dir / f"{key.replace('/', '_')}.png"
+        plot(curves, key, out)
+        print(f'{out}:')
+        for label, points in curves.items():
+            print(f'  {label}: ' + ', '.join(f'{e}: {v:.4f}' for e, v in points))
+
+
+if __name__ == '__main__':
+    main()
