@@ -1,0 +1,55 @@
+"""How far each matched query's initial anchor is from its target (paper §3.2, Fig. 4)."""
+from typing import List, Tuple
+
+import torch
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh, get_box_tensor
+
+
+@torch.no_grad()
+def matched_anchors(model: torch.nn.Module, data: dict) -> List[Tuple[Tensor, Tensor]]:
+    """Each image's matched queries: their initial anchors and their targets.
+
+    The model runs in evaluation mode (no denoising part); its last decoder layer's
+    predictions are matched to the ground truth by the head's own Hungarian assigner,
+    as in training.
+
+    Args:
+        model (nn.Module): a DETR-like detector whose decoder returns ``references``
+            starting with the initial anchors (DAB-DETR, the deformable models, DINO).
+        data (dict): a batch from a test dataloader, with ``gt_instances`` (boxes in
+            the original image's pixels, as mmdet's test pipelines load them).
+
+    Returns:
+        list[tuple[Tensor, Tensor]]: per image, the matched queries' initial anchors
+        (K, 4) and their objects (K, 4), both normalised (cx, cy, w, h).
+    """
+    model.eval()
+    data = model.data_preprocessor(data, False)
+    samples: SampleList = data['data_samples']
+    head_inputs = model.forward_transformer(model.extract_feat(data['inputs']), samples)
+    if 'references' not in head_inputs:
+        raise TypeError(f'{type(model).__name__} has no anchors (its decoder returns no '
+                        'references)')
+    references = head_inputs['references']
+    initial = references[0]  # (bs, L, 4), sigmoid
+    layers_cls_scores, layers_bbox_preds = model.bbox_head(head_inputs['hidden_states'],
+                                                           references)
+    results = []
+    for i, sample in enumerate(samples):
+        img_h, img_w = sample.img_shape
+        ori_h, ori_w = sample.ori_shape
+        targets = get_box_tensor(sample.gt_instances.bboxes) / \
+            initial.new_tensor([ori_w, ori_h, ori_w, ori_h])
+        scale = initial.new_tensor([img_w, img_h, img_w, img_h])
+        pred = InstanceData(scores=layers_cls_scores[-1][i],
+                            bboxes=bbox_cxcywh_to_xyxy(layers_bbox_preds[-1][i]) * scale)
+        gt = InstanceData(bboxes=targets * scale, labels=sample.gt_instances.labels)
+        assigned = model.bbox_head.assigner.assign(pred, gt, img_meta=sample.metainfo).gt_inds
+        matched = assigned > 0
+        results.append((initial[i][matched],
+                        bbox_xyxy_to_cxcywh(targets)[assigned[matched] - 1]))
+    return results

@@ -1,0 +1,45 @@
+import torch
+from mmengine.config import Config
+
+from mmdet.registry import MODELS
+from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
+from mmdn.analysis import matched_anchors
+
+from ..test_models.test_detectors.test_dn_detector_mixin import REPO, make_batch
+
+
+def _model_predicting_its_anchors():
+    """The demo DN-DAB-DETR whose box branch outputs 0: every layer predicts exactly
+    its initial anchors."""
+    cfg = Config.fromfile(REPO / 'configs/demo/dn_dab_detr_r18_demo.py')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    last = model.bbox_head.fc_reg.layers[-1]
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
+    return model
+
+
+def test_known_anchors_at_a_known_distance_from_their_objects():
+    model = _model_predicting_its_anchors()
+    inputs, samples = make_batch([3, 2])
+    for s in samples:
+        s.set_metainfo(dict(ori_shape=s.img_shape))
+    # Anchors: each object shifted right by 0.05 (the first images' objects), the
+    # other queries far away in a corner.
+    targets = [bbox_xyxy_to_cxcywh(s.gt_instances.bboxes / torch.tensor([80., 64., 80., 64.]))
+               for s in samples]
+    anchors = torch.full((30, 4), 0.02)
+    anchors[:3] = targets[0] + torch.tensor([0.05, 0., 0., 0.])
+    model.query_embedding.weight.data = torch.logit(anchors)
+    data = dict(inputs=[(i * 255).to(torch.uint8) for i in inputs], data_samples=samples)
+    results = matched_anchors(model, data)
+    first_anchors, first_targets = results[0]
+    assert len(first_anchors) == 3
+    order = torch.argsort(first_targets[:, 0])
+    torch.testing.assert_close(first_targets[order],
+                               targets[0][torch.argsort(targets[0][:, 0])])
+    l1 = (first_anchors - first_targets).abs().sum(1)
+    torch.testing.assert_close(l1, torch.full((3, ), 0.05), rtol=1e-4, atol=1e-4)
+    assert len(results[1][0]) == 2  # every object of the second image matched once
