@@ -4,7 +4,7 @@
 # demo DAB-DETR's.
 _base_ = [
     '../_base_/models/dab_deformable_detr_pp_r50.py', '../_base_/datasets/demo_shapes.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_12e.py'
 ]
 dims = 128
 model = dict(
@@ -32,18 +32,3 @@ model = dict(
     positional_encoding=dict(num_feats=dims // 2),
     bbox_head=dict(num_classes=6, embed_dims=dims),
     test_cfg=dict(max_per_img=30))
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=4e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2))
-
-max_epochs = 12
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[10], gamma=0.1)
-]
-default_hooks = dict(
-    logger=dict(interval=10), checkpoint=dict(interval=4, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=8, enable=False)

@@ -1,9 +1,9 @@
 # DINO without denoising sized for a 2-core CPU, trained from scratch on the embedded demo
 # dataset: ResNet-18 (no pretrained weights, trainable BN), 3 scales (C3-C5), a 256-dim
-# 3 + 3-layer transformer, 30 selected queries. The schedule is the demo DAB-DETR's.
+# 3 + 3-layer transformer, 30 selected queries.
 _base_ = [
     '../_base_/models/dino_r50.py', '../_base_/datasets/demo_shapes.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_12e.py'
 ]
 dims = 256  # mmdet's DINO decoder embeds anchors for 256 dims only
 model = dict(
@@ -30,18 +30,3 @@ model = dict(
     positional_encoding=dict(num_feats=dims // 2),
     bbox_head=dict(num_classes=6, embed_dims=dims),
     test_cfg=dict(max_per_img=30))
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=4e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2))
-
-max_epochs = 12
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[10], gamma=0.1)
-]
-default_hooks = dict(
-    logger=dict(interval=10), checkpoint=dict(interval=4, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=8, enable=False)

@@ -31,15 +31,10 @@ class DNDABDETRHead(DNHeadMixin, DABDETRHead):
         """
         batch_gt_instances: InstanceList = [s.gt_instances for s in batch_data_samples]
         batch_img_metas = [s.metainfo for s in batch_data_samples]
-        layers_cls_scores, layers_bbox_preds = self(hidden_states, references)
-        if dn_meta is None:
-            return self.loss_by_feat(layers_cls_scores, layers_bbox_preds,
-                                     batch_gt_instances, batch_img_metas)
-        dn_outputs, matching_outputs = self.split_dn(layers_cls_scores, layers_bbox_preds,
-                                                     dn_meta)
-        losses = self.loss_by_feat(*matching_outputs, batch_gt_instances, batch_img_metas)
-        losses.update(self.loss_dn(*dn_outputs, dn_meta))
-        return losses
+        return self.loss_with_dn(
+            *self(hidden_states, references), dn_meta,
+            lambda scores, boxes: self.loss_by_feat(scores, boxes, batch_gt_instances,
+                                                    batch_img_metas))
 
     def predict(self, hidden_states: Tensor, references: Tensor,
                 batch_data_samples: SampleList, rescale: bool = True,

@@ -28,14 +28,8 @@ class DNDINOHead(DNHeadMixin, DINOHeadWithoutDN):
         """
         batch_gt_instances = [s.gt_instances for s in batch_data_samples]
         batch_img_metas = [s.metainfo for s in batch_data_samples]
-        layers_cls_scores, layers_bbox_preds = self(hidden_states, references)
-        if dn_meta is None:
-            return self.loss_matching(layers_cls_scores, layers_bbox_preds,
-                                      enc_outputs_class, enc_outputs_coord,
-                                      batch_gt_instances, batch_img_metas)
-        dn_outputs, matching_outputs = self.split_dn(layers_cls_scores, layers_bbox_preds,
-                                                     dn_meta)
-        losses = self.loss_matching(*matching_outputs, enc_outputs_class, enc_outputs_coord,
-                                    batch_gt_instances, batch_img_metas)
-        losses.update(self.loss_dn(*dn_outputs, dn_meta))
-        return losses
+        return self.loss_with_dn(
+            *self(hidden_states, references), dn_meta,
+            lambda scores, boxes: self.loss_matching(scores, boxes, enc_outputs_class,
+                                                     enc_outputs_coord, batch_gt_instances,
+                                                     batch_img_metas))

@@ -1,5 +1,5 @@
 """The denoising part of a DETR head's loss (paper §4.3), shared by every DN head."""
-from typing import Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 from torch import Tensor
 
@@ -19,6 +19,26 @@ class DNHeadMixin:
     are logged as ``dn_loss_cls``, ``dn_loss_bbox``, ``dn_loss_iou`` (last layer) and
     ``d{i}.dn_loss_*``.
     """
+
+    def loss_with_dn(self, layers_cls_scores: Tensor, layers_bbox_preds: Tensor,
+                     dn_meta: Optional[Dict],
+                     loss_matching: Callable[[Tensor, Tensor], Dict]) -> Dict:
+        """The baseline head's losses on the matching part plus the denoising losses.
+
+        Args:
+            layers_cls_scores (Tensor): (num_layers, bs, P*M + L, C).
+            layers_bbox_preds (Tensor): (num_layers, bs, P*M + L, 4).
+            dn_meta (dict, optional): from :class:`DnQueryGenerator`; without it every
+                query is a matching query.
+            loss_matching (callable): the baseline's losses of (scores, boxes).
+        """
+        if dn_meta is None:
+            return loss_matching(layers_cls_scores, layers_bbox_preds)
+        dn_outputs, matching_outputs = self.split_dn(layers_cls_scores, layers_bbox_preds,
+                                                     dn_meta)
+        losses = loss_matching(*matching_outputs)
+        losses.update(self.loss_dn(*dn_outputs, dn_meta))
+        return losses
 
     @staticmethod
     def split_dn(layers_cls_scores: Tensor, layers_bbox_preds: Tensor,
