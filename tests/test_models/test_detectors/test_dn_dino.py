@@ -25,7 +25,9 @@ def test_dn_part_is_ours_beside_dinos_selected_queries():
 
 def test_baseline_has_no_denoising():
     cfg = Config.fromfile(REPO / 'configs/demo/dino_r18_nodn_demo.py')
+    torch.manual_seed(0)
     model = MODELS.build(cfg.model)
+    model.init_weights()
     model.train()
     inputs, samples = make_batch([2, 2])
     assert not hasattr(model, 'dn_query_generator')
