@@ -2,36 +2,13 @@
 # code: 4 scales (C3-C5 plus one stride-2 level, no FPN), 300 queries with learnt content
 # and 4-D anchors, 6 + 6 layers of 256 dims (FFN 2048, ReLU, no dropout), deformable
 # attention (8 heads, 4 points) in encoder and decoder, iterative box refinement.
+_base_ = './r50_4scale.py'
 model = dict(
     type='DABDeformableDETRPP',
     num_queries=300,
     num_feature_levels=4,
     with_box_refine=True,
     as_two_stage=False,
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=1),
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        num_stages=4,
-        out_indices=(1, 2, 3),
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=False),
-        norm_eval=True,
-        style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
-    neck=dict(
-        type='ChannelMapper',
-        in_channels=[512, 1024, 2048],
-        kernel_size=1,
-        out_channels=256,
-        act_cfg=None,
-        norm_cfg=dict(type='GN', num_groups=32),
-        num_outs=4),
     encoder=dict(
         num_layers=6,
         layer_cfg=dict(

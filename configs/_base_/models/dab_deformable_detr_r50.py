@@ -3,36 +3,13 @@
 # FPN), a 6-layer deformable encoder (8 heads, 4 points), DAB-DETR's 6-layer decoder with
 # one conditional cross-attention per scale, 300 4-D anchor queries with 3 patterns
 # (§5.1), 256 dims, FFN 2048, ReLU, no dropout.
+_base_ = './r50_4scale.py'
 model = dict(
     type='DABDeformableDETR',
     num_queries=300,
     num_feature_levels=4,
     with_random_refpoints=False,
     num_patterns=3,
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=1),
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        num_stages=4,
-        out_indices=(1, 2, 3),
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=False),
-        norm_eval=True,
-        style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
-    neck=dict(
-        type='ChannelMapper',
-        in_channels=[512, 1024, 2048],
-        kernel_size=1,
-        out_channels=256,
-        act_cfg=None,
-        norm_cfg=dict(type='GN', num_groups=32),
-        num_outs=4),
     encoder=dict(
         num_layers=6,
         layer_cfg=dict(
