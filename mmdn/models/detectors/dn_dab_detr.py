@@ -1,7 +1,6 @@
 """DN-DAB-DETR: DAB-DETR trained with query denoising (paper §4, Eqs. 3-4)."""
 from typing import Dict, Optional, Tuple
 
-import torch
 from torch import Tensor
 
 from mmdet.models.detectors import DABDETR
@@ -51,12 +50,8 @@ class DNDABDETR(DNDetectorMixin, DABDETR):
         query = decoder_inputs_dict['query'] + \
             self.dn_query_generator.matching_content(self.num_matching_queries)
         query_pos = decoder_inputs_dict['query_pos']
-        attn_mask = None
-        dn_part = self.dn_part(batch_data_samples, query)
-        if dn_part is not None:
-            dn_query, dn_anchor, attn_mask, head_inputs_dict['dn_meta'] = dn_part
-            query = torch.cat([dn_query, query], dim=1)
-            query_pos = torch.cat([dn_anchor, query_pos], dim=1)
+        query, query_pos, attn_mask = self.prepend_dn_part(batch_data_samples, query,
+                                                           query_pos, head_inputs_dict)
         decoder_inputs_dict.update(query=query, query_pos=query_pos, self_attn_mask=attn_mask)
         return decoder_inputs_dict, head_inputs_dict
 

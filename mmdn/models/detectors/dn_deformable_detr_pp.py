@@ -44,12 +44,8 @@ class DNDeformableDETRPP(DNDetectorMixin, DABDeformableDETRPP):
             memory, memory_mask, spatial_shapes)
         query = F.pad(decoder_inputs_dict['query'], (0, 1))  # indicator 0
         reference_points = decoder_inputs_dict['reference_points']
-        attn_mask = None
-        dn_part = self.dn_part(batch_data_samples, query)
-        if dn_part is not None:
-            dn_query, dn_anchor, attn_mask, head_inputs_dict['dn_meta'] = dn_part
-            query = torch.cat([dn_query, query], dim=1)
-            reference_points = torch.cat([dn_anchor.sigmoid(), reference_points], dim=1)
+        query, reference_points, attn_mask = self.prepend_dn_part(
+            batch_data_samples, query, reference_points, head_inputs_dict, torch.sigmoid)
         decoder_inputs_dict.update(query=query, reference_points=reference_points,
                                    self_attn_mask=attn_mask)
         return decoder_inputs_dict, head_inputs_dict

@@ -1,12 +1,12 @@
 """What denoising training adds to any DETR-like detector (paper §4, Eqs. 3-4)."""
-import copy
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
+import torch
 from torch import Tensor
 
-from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
 from mmdet.utils import ConfigType
+from ..layers import build_dn_query_generator
 
 
 class DNDetectorMixin:
@@ -14,7 +14,7 @@ class DNDetectorMixin:
     ``pre_decoder``, which puts the denoising part before the matching queries.
 
     Put it before an mmdet ``DetectionTransformer`` subclass in the bases. The subclass's
-    ``pre_decoder`` calls :meth:`dn_part` and concatenates; in evaluation there is no
+    ``pre_decoder`` calls :meth:`prepend_dn_part`; in evaluation there is no
     denoising part, so inference costs what the baseline costs.
 
     Args:
@@ -24,14 +24,8 @@ class DNDetectorMixin:
 
     def __init__(self, *args, dn_cfg: ConfigType, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        dn_cfg = copy.deepcopy(dict(dn_cfg))
-        dn_cfg.setdefault('type', 'DnQueryGenerator')
-        for key, value in (('num_classes', self.bbox_head.num_classes),
-                           ('embed_dims', self.embed_dims)):
-            if dn_cfg.setdefault(key, value) != value:
-                raise ValueError(f'dn_cfg.{key}={dn_cfg[key]} disagrees with the model '
-                                 f'({value}); leave it out of dn_cfg')
-        self.dn_query_generator = MODELS.build(dn_cfg)
+        self.dn_query_generator = build_dn_query_generator(
+            dn_cfg, num_classes=self.bbox_head.num_classes, embed_dims=self.embed_dims)
 
     @property
     def num_matching_queries(self) -> int:
@@ -51,20 +45,34 @@ class DNDetectorMixin:
         head_inputs_dict.update(decoder_outputs_dict)
         return head_inputs_dict
 
-    def dn_part(self, batch_data_samples: OptSampleList, query: Tensor
-                ) -> Optional[Tuple[Tensor, Tensor, Optional[Tensor], Dict]]:
-        """The denoising queries in training, None otherwise.
+    def prepend_dn_part(self, batch_data_samples: OptSampleList, query: Tensor,
+                        anchors: Tensor, head_inputs_dict: Dict,
+                        embed_anchors: Optional[Callable[[Tensor], Tensor]] = None
+                        ) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
+        """Puts the denoising queries before the matching ones, in training only.
+
+        The layout [P*M denoising slots, L matching queries] is the one the heads'
+        ``split_dn`` reads; ``dn_meta`` goes into ``head_inputs_dict``.
 
         Args:
             batch_data_samples (list[DetDataSample], optional): the batch.
-            query (Tensor): the matching queries, (bs, L, D), for the dtype.
+            query (Tensor): the matching queries' content, (bs, L, D).
+            anchors (Tensor): their positional inputs, (bs, L, ...).
+            head_inputs_dict (dict): the head inputs, given ``dn_meta`` in training.
+            embed_anchors (callable, optional): turns the noised boxes before sigmoid
+                (bs, P*M, 4) into the form of ``anchors``; identity by default.
 
         Returns:
-            tuple, optional: ``dn_query`` (bs, P*M, D), ``dn_anchor`` (bs, P*M, 4)
-            before sigmoid, ``attn_mask`` (P*M + L, P*M + L) additive (0 / -inf, so
-            that its backward costs nothing) or None, and ``dn_meta``.
+            tuple: ``query`` (bs, W, D), ``anchors`` (bs, W, ...) and ``attn_mask``
+            (W, W), Eq. 7 additive (0 / -inf, so that its backward costs nothing), or
+            None; W = P*M + L in training and L otherwise.
         """
         if not self.training or batch_data_samples is None:
-            return None
-        return self.dn_query_generator(batch_data_samples, self.num_matching_queries,
-                                       mask_dtype=query.dtype)
+            return query, anchors, None
+        dn_query, dn_anchor, attn_mask, head_inputs_dict['dn_meta'] = \
+            self.dn_query_generator(batch_data_samples, self.num_matching_queries,
+                                    mask_dtype=query.dtype)
+        if embed_anchors is not None:
+            dn_anchor = embed_anchors(dn_anchor)
+        return (torch.cat([dn_query, query], dim=1), torch.cat([dn_anchor, anchors], dim=1),
+                attn_mask)

@@ -1,7 +1,6 @@
 """DN-Vanilla-DETR: DETR trained with query denoising (paper §4.7.2)."""
 from typing import Dict, Optional, Tuple
 
-import torch
 from torch import Tensor, nn
 
 from mmdet.models.detectors import DETR
@@ -45,12 +44,9 @@ class DNDETR(DNDetectorMixin, DETR):
         query = decoder_inputs_dict['query'] + \
             self.dn_query_generator.matching_content(self.num_matching_queries)
         query_pos = decoder_inputs_dict['query_pos']
-        attn_mask = None
-        dn_part = self.dn_part(batch_data_samples, query)
-        if dn_part is not None:
-            dn_query, dn_anchor, attn_mask, head_inputs_dict['dn_meta'] = dn_part
-            query = torch.cat([dn_query, query], dim=1)
-            query_pos = torch.cat([self.box_embedding(dn_anchor.sigmoid()), query_pos], dim=1)
+        query, query_pos, attn_mask = self.prepend_dn_part(
+            batch_data_samples, query, query_pos, head_inputs_dict,
+            lambda dn_anchor: self.box_embedding(dn_anchor.sigmoid()))
         decoder_inputs_dict.update(query=query, query_pos=query_pos, self_attn_mask=attn_mask)
         return decoder_inputs_dict, head_inputs_dict
 

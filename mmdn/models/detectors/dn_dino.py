@@ -1,7 +1,6 @@
 """DINO with DN-DETR's denoising instead of its contrastive denoising (Table 3)."""
 from typing import Dict, Tuple
 
-import torch
 from torch import Tensor
 
 from mmdet.registry import MODELS
@@ -32,11 +31,7 @@ class DNDINO(DNDetectorMixin, DINOWithoutDN):
         """
         query, anchors, head_inputs_dict = self.select_queries(memory, memory_mask,
                                                                spatial_shapes)
-        attn_mask = None
-        dn_part = self.dn_part(batch_data_samples, query)
-        if dn_part is not None:
-            dn_query, dn_anchor, attn_mask, head_inputs_dict['dn_meta'] = dn_part
-            query = torch.cat([dn_query, query], dim=1)
-            anchors = torch.cat([dn_anchor, anchors], dim=1)
+        query, anchors, attn_mask = self.prepend_dn_part(batch_data_samples, query, anchors,
+                                                         head_inputs_dict)
         return dict(query=query, memory=memory, reference_points=anchors.sigmoid(),
                     self_attn_mask=attn_mask), head_inputs_dict

@@ -23,6 +23,7 @@ mask treats as part of their group. It differs in: separate centre-shift (λ1) a
 box-scale (λ2) noise scales (the paper's notation; the official code has one λ for
 both), an optional cap on the number of DN queries, and no loop over images or groups.
 """
+import copy
 import functools
 import itertools
 from typing import Dict, Optional, Sequence, Tuple, Union
@@ -35,6 +36,7 @@ from torch import Tensor, nn
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import get_box_tensor
+from mmdet.utils import ConfigType
 
 
 @functools.lru_cache(maxsize=32)
@@ -305,3 +307,21 @@ class DnQueryGenerator(BaseModule):
                                           dn_query.device, mask_dtype)
         dn_query = dn_query.view(bs, num_dn, self.embed_dims)
         return dn_query, dn_anchor.view(bs, num_dn, 4), attn_mask, dn_meta
+
+
+def build_dn_query_generator(dn_cfg: ConfigType, **model_values) -> DnQueryGenerator:
+    """Builds a generator from a model's ``dn_cfg``, filling in what the model fixes.
+
+    Args:
+        dn_cfg (dict): the generator's config (``type`` defaults to DnQueryGenerator).
+        **model_values: the values the model fixes (e.g. ``num_classes``,
+            ``embed_dims``); a ``dn_cfg`` that sets another value is refused, naming
+            the key.
+    """
+    dn_cfg = copy.deepcopy(dict(dn_cfg))
+    dn_cfg.setdefault('type', 'DnQueryGenerator')
+    for key, value in model_values.items():
+        if dn_cfg.setdefault(key, value) != value:
+            raise ValueError(f'dn_cfg.{key}={dn_cfg[key]} disagrees with the model '
+                             f'({value}); leave it out of dn_cfg')
+    return MODELS.build(dn_cfg)

@@ -1,5 +1,4 @@
 """DN-Faster R-CNN's RoI head: noised ground-truth boxes as extra RoIs (paper §4.8)."""
-import copy
 from typing import Dict, List, Tuple
 
 import torch
@@ -10,6 +9,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from mmdet.utils import ConfigType, InstanceList
+from ..layers import build_dn_query_generator
 
 
 @MODELS.register_module()
@@ -32,15 +32,9 @@ class DNStandardRoIHead(StandardRoIHead):
 
     def __init__(self, *args, dn_cfg: ConfigType, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        dn_cfg = copy.deepcopy(dict(dn_cfg))
-        dn_cfg.setdefault('type', 'DnQueryGenerator')
-        num_classes = self.bbox_head.num_classes
-        if dn_cfg.setdefault('num_classes', num_classes) != num_classes:
-            raise ValueError(f"dn_cfg.num_classes={dn_cfg['num_classes']} disagrees with "
-                             f'the box head ({num_classes}); leave it out of dn_cfg')
-        if dn_cfg.get('embed_dims') is not None:
-            raise ValueError('dn_cfg.embed_dims: the RoI head uses no label embedding')
-        self.dn_query_generator = MODELS.build(dn_cfg)
+        # No label embedding: the RoIs are the noised boxes alone.
+        self.dn_query_generator = build_dn_query_generator(
+            dn_cfg, num_classes=self.bbox_head.num_classes, embed_dims=None)
 
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
              batch_data_samples: List[DetDataSample]) -> Dict:
