@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 
 from mmdet.evaluation import DumpDetResults
 from mmdn.engine import (check_data_files, check_num_classes, find_invalid_json,
-                         load_tool_config, setup_distributed)
+                         load_tool_config, setup_distributed, teardown_distributed)
 from mmdn.engine.checkpoint import load_local_checkpoint
 
 
@@ -76,6 +76,7 @@ def main() -> None:
     except json.JSONDecodeError:
         find_invalid_json(cfg, ('test', ))
         raise
+    teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmdn.engine import (check_data_files, check_num_classes, find_invalid_json,
-                         load_tool_config, setup_distributed)
+                         load_tool_config, setup_distributed, teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,6 +68,7 @@ def main() -> None:
     except json.JSONDecodeError:
         find_invalid_json(cfg, splits)
         raise
+    teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -51,3 +51,15 @@ def setup_distributed(cfg: Config) -> None:
             type='mmdet.MMDNDistributedDataParallel',
             broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
+
+
+def teardown_distributed() -> None:
+    """Ends the process group, if any, once every rank is done.
+
+    Call it after a successful run: a process that exits with the group alive can abort
+    in the backend's threads (seen with gloo: "terminate called without an active
+    exception", exit code -6, after training had finished).
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.model import MMDistributedDataParallel
 from torch import nn
 
-from mmdn.engine import MMDNDistributedDataParallel, setup_distributed
+from mmdn.engine import MMDNDistributedDataParallel, setup_distributed, teardown_distributed
 
 
 @pytest.fixture
@@ -34,6 +34,15 @@ def test_setup_starts_gloo_and_selects_the_cpu_wrapper(gloo_group):
     out = model(torch.ones(4, 3)).sum()
     out.backward()
     assert model.module.weight.grad is not None
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU path of a CPU machine')
+def test_teardown_ends_the_group(gloo_group):
+    setup_distributed(Config(dict(launcher='pytorch')))
+    assert dist.is_initialized()
+    teardown_distributed()
+    assert not dist.is_initialized()
+    teardown_distributed()  # without a group: nothing to do
 
 
 def test_no_launcher_changes_nothing():
