@@ -1,4 +1,6 @@
+from .anchor_detr_head import AnchorDETRHead
 from .dino_head_without_dn import DINOHeadWithoutDN
+from .dn_anchor_detr_head import DNAnchorDETRHead
 from .dn_dab_detr_head import DNDABDETRHead
 from .dn_deformable_detr_pp_head import DNDeformableDETRPPHead
 from .dn_detr_head import DNDETRHead
@@ -6,6 +8,6 @@ from .dn_dino_head import DNDINOHead
 from .dn_head_mixin import DNHeadMixin
 
 __all__ = [
-    'DINOHeadWithoutDN', 'DNDABDETRHead', 'DNDETRHead', 'DNDINOHead', 'DNDeformableDETRPPHead',
-    'DNHeadMixin'
+    'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNDABDETRHead',
+    'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNHeadMixin'
 ]

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[3]
 DN_DEMO_CONFIGS = ['configs/demo/dn_dab_detr_r18_demo.py', 'configs/demo/dn_detr_r18_demo.py',
                    'configs/demo/dn_deformable_detr_r18_demo.py',
                    'configs/demo/dn_deformable_detr_pp_r18_demo.py',
-                   'configs/demo/dn_dino_r18_demo.py']
+                   'configs/demo/dn_dino_r18_demo.py', 'configs/demo/dn_anchor_detr_r18_demo.py']
 
 
 def build_model(config: str, **dn_cfg):
