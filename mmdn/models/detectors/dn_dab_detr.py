@@ -30,6 +30,11 @@ class DNDABDETR(DNDetectorMixin, DABDETR):
         """L: ``num_queries`` anchors, repeated once per pattern."""
         return self.num_queries * max(self.num_patterns, 1)
 
+    def matching_label_content(self, batch_data_samples: OptSampleList) -> Tensor:
+        """The label part of the matching queries' content: the 'unknown' class with
+        indicator 0 (§4.5), (L, D)."""
+        return self.dn_query_generator.matching_content(self.num_matching_queries)
+
     def pre_decoder(self, memory: Tensor,
                     batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
         """Decoder queries: [denoising part (training only), matching part].
@@ -47,8 +52,7 @@ class DNDABDETR(DNDetectorMixin, DABDETR):
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
         # DAB-DETR's content is zero (or a pattern); DN-DETR adds the 'unknown' label.
-        query = decoder_inputs_dict['query'] + \
-            self.dn_query_generator.matching_content(self.num_matching_queries)
+        query = decoder_inputs_dict['query'] + self.matching_label_content(batch_data_samples)
         query_pos = decoder_inputs_dict['query_pos']
         query, query_pos, attn_mask = self.prepend_dn_part(batch_data_samples, query,
                                                            query_pos, head_inputs_dict)

@@ -15,7 +15,8 @@ class DNDetectorMixin:
 
     Put it before an mmdet ``DetectionTransformer`` subclass in the bases. The subclass's
     ``pre_decoder`` calls :meth:`prepend_dn_part`; in evaluation there is no
-    denoising part, so inference costs what the baseline costs.
+    denoising part, so inference costs what the baseline costs (unless
+    :attr:`dn_at_inference`, for detectors given objects at inference).
 
     Args:
         dn_cfg (dict): the :class:`DnQueryGenerator` config; ``num_classes`` and
@@ -26,6 +27,9 @@ class DNDetectorMixin:
         super().__init__(*args, **kwargs)
         self.dn_query_generator = build_dn_query_generator(
             dn_cfg, num_classes=self.bbox_head.num_classes, embed_dims=self.embed_dims)
+
+    #: Whether the batch's objects enter the denoising part at inference too, noise-free.
+    dn_at_inference: bool = False
 
     @property
     def num_matching_queries(self) -> int:
@@ -49,7 +53,8 @@ class DNDetectorMixin:
                         anchors: Tensor, head_inputs_dict: Dict,
                         embed_anchors: Optional[Callable[[Tensor], Tensor]] = None
                         ) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
-        """Puts the denoising queries before the matching ones, in training only.
+        """Puts the denoising queries before the matching ones, in training (and, noise
+        free, at inference if :attr:`dn_at_inference`).
 
         The layout [P*M denoising slots, L matching queries] is the one the heads'
         ``split_dn`` reads; ``dn_meta`` goes into ``head_inputs_dict``.
@@ -67,11 +72,12 @@ class DNDetectorMixin:
             (W, W), Eq. 7 additive (0 / -inf, so that its backward costs nothing), or
             None; W = P*M + L in training and L otherwise.
         """
-        if not self.training or batch_data_samples is None:
+        clean = not self.training
+        if batch_data_samples is None or (clean and not self.dn_at_inference):
             return query, anchors, None
         dn_query, dn_anchor, attn_mask, head_inputs_dict['dn_meta'] = \
             self.dn_query_generator(batch_data_samples, self.num_matching_queries,
-                                    mask_dtype=query.dtype)
+                                    mask_dtype=query.dtype, clean=clean)
         if embed_anchors is not None:
             dn_anchor = embed_anchors(dn_anchor)
         return (torch.cat([dn_query, query], dim=1), torch.cat([dn_anchor, anchors], dim=1),

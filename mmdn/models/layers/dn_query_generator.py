@@ -42,12 +42,14 @@ from mmdet.utils import ConfigType
 @functools.lru_cache(maxsize=32)
 def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: int,
                       device: Union[str, torch.device] = 'cpu',
-                      dtype: torch.dtype = torch.bool) -> Tensor:
+                      dtype: torch.dtype = torch.bool,
+                      matching_sees_dn: bool = False) -> Tensor:
     """The self-attention mask of Eq. 7: query i may not see query j where it is set.
 
     Cached: it depends on the shapes only (treat the result as read-only).
 
-    a_ij = 1 if j < P*M and floor(i/M) != floor(j/M); a_ij = 1 if j < P*M and i >= P*M.
+    a_ij = 1 if j < P*M and floor(i/M) != floor(j/M); a_ij = 1 if j < P*M and i >= P*M
+    (the latter dropped with ``matching_sees_dn``, for known-object detection, §5.7.1).
 
     Args:
         num_groups (int): P, the number of denoising groups.
@@ -56,6 +58,8 @@ def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: in
         device (str | torch.device): where to build it.
         dtype (torch.dtype): ``torch.bool`` for True where a_ij = 1; a floating dtype
             for an additive mask, -inf where a_ij = 1 and 0 elsewhere.
+        matching_sees_dn (bool): let the matching queries see every denoising query
+            (the groups stay apart). Default False.
 
     Returns:
         Tensor: shape (P*M + L, P*M + L).
@@ -65,6 +69,8 @@ def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: in
     # Matching queries form group P, which sees no denoising query.
     group = torch.div(index, max(group_size, 1), rounding_mode='floor').clamp(max=num_groups)
     mask = (index[None, :] < num_dn) & (group[:, None] != group[None, :])
+    if matching_sees_dn:
+        mask[num_dn:] = False
     if dtype == torch.bool:
         return mask
     return torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill_(
@@ -91,6 +97,9 @@ class DnQueryGenerator(BaseModule):
         with_label_noise (bool): flip labels (Table 5 ablation). Default True.
         with_attn_mask (bool): return the mask of Eq. 7; without it every query sees
             every other (Table 5 ablation). Default True.
+        matching_sees_dn (bool): drop the mask's block that hides the denoising part
+            from the matching queries, keeping the groups apart (known-object detection,
+            §5.7.1). Default False.
         max_dn_queries (int, optional): a cap on P * M. Beyond it the number of groups
             drops to ``max_dn_queries // M`` (at least 1), and where M alone exceeds it,
             each image denoises a random subset of ``max_dn_queries`` of its objects.
@@ -105,6 +114,7 @@ class DnQueryGenerator(BaseModule):
                  with_box_noise: bool = True,
                  with_label_noise: bool = True,
                  with_attn_mask: bool = True,
+                 matching_sees_dn: bool = False,
                  max_dn_queries: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -136,6 +146,7 @@ class DnQueryGenerator(BaseModule):
         self.with_box_noise = with_box_noise
         self.with_label_noise = with_label_noise
         self.with_attn_mask = with_attn_mask
+        self.matching_sees_dn = matching_sees_dn
         self.max_dn_queries = max_dn_queries
         self.label_embedding = (nn.Embedding(num_classes + 1, embed_dims - 1)
                                 if embed_dims is not None else None)
@@ -235,13 +246,15 @@ class DnQueryGenerator(BaseModule):
         flip = torch.rand(labels.shape, device=labels.device) < self.label_noise_ratio
         return torch.where(flip, torch.randint_like(labels, self.num_classes), labels)
 
-    def noised_groups(self, batch_data_samples: SampleList
+    def noised_groups(self, batch_data_samples: SampleList, clean: bool = False
                       ) -> Tuple[Tensor, Tensor, Dict]:
         """The P noised groups of the batch's ground truth, for any detector.
 
         Args:
             batch_data_samples (list[DetDataSample]): the batch, with ``gt_instances``
                 (``bboxes`` in pixels (x1, y1, x2, y2), ``labels``) and ``img_shape``.
+            clean (bool): no noise: the P groups are the ground truth itself (given
+                objects at inference, §5.7.1). Default False.
 
         Returns:
             tuple: ``labels`` (bs, P, M), flipped with probability γ; ``boxes``
@@ -266,15 +279,18 @@ class DnQueryGenerator(BaseModule):
         shape = (len(counts), num_groups, group_size)
         labels = targets['labels'].view(shape[0], 1, group_size).expand(shape)
         boxes = targets['boxes'].view(shape[0], 1, group_size, 4).expand(*shape, 4)
-        noised_labels = self.apply_label_noise(labels) if self.with_label_noise else labels
-        noised_boxes = self.apply_box_noise(boxes) if self.with_box_noise else boxes
+        noised_labels, noised_boxes = labels, boxes
+        if self.with_label_noise and not clean:
+            noised_labels = self.apply_label_noise(labels)
+        if self.with_box_noise and not clean:
+            noised_boxes = self.apply_box_noise(boxes)
         dn_meta = dict(num_dn_queries=num_groups * group_size, num_groups=num_groups,
                        group_size=group_size, num_targets=num_groups * sum(counts),
                        **targets)
         return noised_labels, noised_boxes, dn_meta
 
     def forward(self, batch_data_samples: SampleList, num_matching_queries: int,
-                mask_dtype: torch.dtype = torch.bool
+                mask_dtype: torch.dtype = torch.bool, clean: bool = False
                 ) -> Tuple[Tensor, Tensor, Optional[Tensor], Dict]:
         """Builds the denoising queries of a training batch for a DETR-like decoder.
 
@@ -283,6 +299,7 @@ class DnQueryGenerator(BaseModule):
                 :meth:`noised_groups`).
             num_matching_queries (int): L, the matching queries that follow.
             mask_dtype (torch.dtype): the mask's form, see :func:`dn_attention_mask`.
+            clean (bool): noise-free groups, see :meth:`noised_groups`.
 
         Returns:
             tuple: ``dn_query`` (bs, P*M, D), slot ``p * M + m`` holding the p-th
@@ -294,7 +311,7 @@ class DnQueryGenerator(BaseModule):
         if self.label_embedding is None:
             raise RuntimeError('DnQueryGenerator without embed_dims only noises boxes '
                                '(noised_groups); queries need dn_cfg.embed_dims')
-        noised_labels, noised_boxes, dn_meta = self.noised_groups(batch_data_samples)
+        noised_labels, noised_boxes, dn_meta = self.noised_groups(batch_data_samples, clean)
         bs, num_groups, group_size = noised_labels.shape
         num_dn = dn_meta['num_dn_queries']
         # Padding slots get zero content and a zero anchor (the image centre, half size).
@@ -304,7 +321,7 @@ class DnQueryGenerator(BaseModule):
         attn_mask = None
         if self.with_attn_mask and num_dn > 0:
             attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries,
-                                          dn_query.device, mask_dtype)
+                                          dn_query.device, mask_dtype, self.matching_sees_dn)
         dn_query = dn_query.view(bs, num_dn, self.embed_dims)
         return dn_query, dn_anchor.view(bs, num_dn, 4), attn_mask, dn_meta
 

@@ -194,3 +194,23 @@ def test_label_outside_the_classes_names_the_image(label):
     gen = DnQueryGenerator(num_classes=6, embed_dims=8)
     with pytest.raises(ValueError, match=f'image img_1.png: ground-truth label {label} '):
         gen(samples, 4)
+
+
+def test_matching_sees_dn_drops_only_that_block():
+    """Known-object detection (§5.7.1): matching rows see every DN query, groups stay apart."""
+    P, M, N = 3, 2, 4
+    mask = dn_attention_mask(P, M, N, matching_sees_dn=True)
+    expect = eq7_by_definition(P, M, N)
+    expect[P * M:] = False
+    assert torch.equal(mask, expect)
+    assert dn_attention_mask(P, M, N)[P * M:, :P * M].all()  # the cached default unchanged
+
+
+def test_clean_groups_are_the_ground_truth():
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=3, label_noise_ratio=1.0)
+    samples = make_samples([4, 2])
+    labels, boxes, meta = gen.noised_groups(samples, clean=True)
+    assert torch.equal(labels, meta['labels'][:, None].expand_as(labels))
+    assert torch.equal(boxes, meta['boxes'][:, None].expand_as(boxes))
+    noisy_labels, noisy_boxes, _ = gen.noised_groups(samples)
+    assert not torch.equal(noisy_boxes, boxes) and not torch.equal(noisy_labels, labels)
