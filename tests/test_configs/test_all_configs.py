@@ -54,7 +54,10 @@ def test_config_train_and_test_step(config):
     with torch.no_grad():
         results = model.test_step(_tiny_batch(model, num_classes))
     assert len(results) == 2
-    if 'max_per_img' in cfg.model.test_cfg:  # DETR-like: exactly max_per_img detections
+    if cfg.model.type in ('KnownObjectDNDABDETR', 'KnownLabelDNDABDETR'):
+        # Detections of the unknown classes / of the image's labels only.
+        assert len(results[0].pred_instances) <= cfg.model.test_cfg.max_per_img
+    elif 'max_per_img' in cfg.model.test_cfg:  # DETR-like: exactly max_per_img detections
         assert results[0].pred_instances.bboxes.shape == (cfg.model.test_cfg.max_per_img, 4)
     else:  # two-stage: at most, after the score threshold and NMS
         assert len(results[0].pred_instances) <= cfg.model.test_cfg.rcnn.max_per_img
