@@ -19,13 +19,15 @@ def matched_anchors(model: torch.nn.Module, data: dict) -> List[Tuple[Tensor, Te
 
     Args:
         model (nn.Module): a DETR-like detector whose decoder returns ``references``
-            starting with the initial anchors (DAB-DETR, the deformable models, DINO).
+            starting with the initial anchors: boxes (DAB-DETR, the deformable models,
+            DINO) or points (Anchor DETR).
         data (dict): a batch from a test dataloader, with ``gt_instances`` (boxes in
             the original image's pixels, as mmdet's test pipelines load them).
 
     Returns:
-        list[tuple[Tensor, Tensor]]: per image, the matched queries' initial anchors
-        (K, 4) and their objects (K, 4), both normalised (cx, cy, w, h).
+        list[tuple[Tensor, Tensor]]: per image, the matched queries' initial anchors,
+        (K, 4) normalised (cx, cy, w, h) or (K, 2) points (cx, cy), and their objects
+        (K, 4), normalised (cx, cy, w, h).
     """
     model.eval()
     data = model.data_preprocessor(data, False)
@@ -35,7 +37,7 @@ def matched_anchors(model: torch.nn.Module, data: dict) -> List[Tuple[Tensor, Te
         raise TypeError(f'{type(model).__name__} has no anchors (its decoder returns no '
                         'references)')
     references = head_inputs['references']
-    initial = references[0]  # (bs, L, 4), sigmoid
+    initial = references[0]  # (bs, L, 4 or 2), sigmoid
     layers_cls_scores, layers_bbox_preds = model.bbox_head(head_inputs['hidden_states'],
                                                            references)
     results = []

@@ -43,3 +43,20 @@ def test_known_anchors_at_a_known_distance_from_their_objects():
     l1 = (first_anchors - first_targets).abs().sum(1)
     torch.testing.assert_close(l1, torch.full((3, ), 0.05), rtol=1e-4, atol=1e-4)
     assert len(results[1][0]) == 2  # every object of the second image matched once
+
+
+def test_anchor_points_are_returned_as_points():
+    """Anchor DETR: the initial anchors are its learnt points, pattern-major."""
+    cfg = Config.fromfile(REPO / 'configs/demo/anchor_detr_r18_demo.py')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    inputs, samples = make_batch([3, 2])
+    for s in samples:
+        s.set_metainfo(dict(ori_shape=s.img_shape))
+    data = dict(inputs=[(i * 255).to(torch.uint8) for i in inputs], data_samples=samples)
+    results = matched_anchors(model, data)
+    points = model.anchor_points.weight.repeat(model.num_patterns, 1)
+    for (anchors, targets), count in zip(results, (3, 2)):
+        assert anchors.shape == (count, 2) and targets.shape == (count, 4)
+        assert all((points == a).all(1).any() for a in anchors)

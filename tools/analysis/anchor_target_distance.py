@@ -3,9 +3,10 @@
 Runs the model over the test set of its config (or the first ``--num-images``), matches
 the last decoder layer's predictions to the ground truth with the head's Hungarian
 assigner, and reports the mean L1 distance between each matched query's initial anchor
-and its object, as normalised (cx, cy, w, h) (and between their centres). Draws
-Fig. 4-style plots for the first ``--plot`` images: an arrow from each matched anchor's
-centre to its object's, coloured by the arrow's L1 length.
+and its object, as normalised (cx, cy, w, h), and between their centres (only the
+latter for Anchor DETR's anchor points). Draws Fig. 4-style plots for the first
+``--plot`` images: an arrow from each matched anchor's centre to its object's, coloured
+by the arrow's L1 length.
 
 Example::
 
@@ -88,15 +89,16 @@ def main() -> None:
             break
         num_images += 1
         anchors, targets = matched_anchors(model, data)[0]
-        box_l1.append((anchors - targets).abs().sum(1))
+        if anchors.size(1) == 4:  # boxes; points (Anchor DETR) have centres only
+            box_l1.append((anchors - targets).abs().sum(1))
         centre_l1.append((anchors[:, :2] - targets[:, :2]).abs().sum(1))
         if index < args.plot:
             name = Path(data['data_samples'][0].img_path).name
             draw(anchors, targets, f'{args.config}\n{name}', out_dir / f'{Path(name).stem}.png')
-    box_l1, centre_l1 = torch.cat(box_l1), torch.cat(centre_l1)
-    print(f'{len(box_l1)} matched queries on {num_images} images')
-    print(f'mean L1 distance anchor -> target, (cx, cy, w, h): {box_l1.mean():.4f}; '
-          f'centres: {centre_l1.mean():.4f}')
+    centre_l1 = torch.cat(centre_l1)
+    print(f'{len(centre_l1)} matched queries on {num_images} images')
+    boxes = f'(cx, cy, w, h): {torch.cat(box_l1).mean():.4f}; ' if box_l1 else ''
+    print(f'mean L1 distance anchor -> target, {boxes}centres: {centre_l1.mean():.4f}')
     print(f'plots in {out_dir}')
 
 
