@@ -1,0 +1,126 @@
+"""Detects objects in images with a trained mmdn model; writes drawn PNGs and a JSON.
+
+INPUTS are image files, folders (their images, sorted) or glob patterns. Every input is
+checked (it exists and decodes) before anything is written. For each image,
+``OUT_DIR/vis/<name>.png`` (``_`` appended to a name already used) shows the detections scoring at least ``--score-thr``, and
+``OUT_DIR/predictions.json`` lists them: per image its path, size and detections
+(``bbox`` (x1, y1, x2, y2) in pixels, ``label``, ``class``, ``score``). The model runs
+through mmdet's ``init_detector`` / ``inference_detector`` and draws with mmdet's
+``DetLocalVisualizer``; the config's test pipeline is used without its
+``LoadAnnotations``.
+
+Example::
+
+    python tools/infer.py configs/demo/dn_dab_detr_r18_demo.py work_dirs/demo/epoch_12.pth \\
+        data/demo/val --out-dir infer_out --score-thr 0.3
+"""
+import argparse
+import glob
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import List
+
+import mmcv
+import torch
+from mmengine.config import Config, DictAction
+
+from mmdet.apis import inference_detector, init_detector
+from mmdet.registry import VISUALIZERS
+from mmdet.utils import register_all_modules
+from mmdn.engine import check_custom_imports
+
+IMAGE_SUFFIXES = {'.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('inputs', nargs='+', help='images, folders or glob patterns')
+    parser.add_argument('--out-dir', required=True)
+    parser.add_argument('--score-thr', type=float, default=0.3,
+                        help='detections below this score are neither drawn nor listed')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='key=value overrides, as tools/test.py')
+    return parser.parse_args()
+
+
+def expand_inputs(inputs: List[str]) -> List[Path]:
+    """The images named by files, folders and glob patterns, in order, each once.
+
+    Raises:
+        SystemExit: an input that matches no image or an image that does not decode,
+            named.
+    """
+    images: List[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif path.is_file():
+            found = [path]
+        else:
+            found = [Path(p) for p in sorted(glob.glob(item))
+                     if Path(p).suffix.lower() in IMAGE_SUFFIXES]
+        if not found:
+            raise SystemExit(f'{item}: no such image, folder of images or matching pattern')
+        images += [p for p in found if p not in images]
+    for path in images:
+        if mmcv.imread(str(path)) is None:
+            raise SystemExit(f'{path} is not a readable image')
+    return images
+
+
+def main() -> None:
+    args = parse_args()
+    images = expand_inputs(args.inputs)
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    check_custom_imports(cfg, args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    cfg.test_dataloader.dataset.pipeline = [t for t in pipeline
+                                            if t['type'] != 'LoadAnnotations']
+    model = init_detector(cfg, args.checkpoint, device=args.device)
+    classes = model.dataset_meta['classes']
+    visualizer = VISUALIZERS.build(cfg.visualizer)
+    visualizer.dataset_meta = model.dataset_meta
+    out_dir = Path(args.out_dir)
+    (out_dir / 'vis').mkdir(parents=True, exist_ok=True)
+    records = []
+    names = set()
+    for path in images:
+        name = path.stem
+        while name in names:  # same name in two folders
+            name += '_'
+        names.add(name)
+        result = inference_detector(model, str(path))
+        pred = result.pred_instances
+        pred = pred[pred.scores >= args.score_thr].cpu()
+        image = mmcv.imread(str(path), channel_order='rgb')
+        visualizer.add_datasample(name, image, data_sample=result, draw_gt=False,
+                                  pred_score_thr=args.score_thr,
+                                  out_file=str(out_dir / 'vis' / f'{name}.png'))
+        records.append(dict(
+            image=str(path), height=image.shape[0], width=image.shape[1],
+            detections=[dict(bbox=[round(v, 2) for v in box], label=label,
+                             **{'class': classes[label]}, score=round(score, 4))
+                        for box, label, score in zip(pred.bboxes.tolist(),
+                                                     pred.labels.tolist(),
+                                                     pred.scores.tolist())]))
+        print(f'{path}: {len(pred)} detections')
+    # Written beside the destination and renamed: never a half-written file.
+    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.json.tmp')
+    with os.fdopen(fd, 'w') as f:
+        json.dump(records, f, indent=1)
+    os.replace(tmp, out_dir / 'predictions.json')
+    print(f'drawn: {out_dir / "vis"}; detections: {out_dir / "predictions.json"}')
+
+
+if __name__ == '__main__':
+    main()
