@@ -1,3 +1,6 @@
 # DAB-DETR DC5-R101, 12 epochs with 3 patterns (Table 2: 40.3 AP).
 _base_ = './dab_detr_r101_12e.py'
-model = dict(backbone=dict(strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)))
+# DC5: stride 16 by dilating the last stage, laid out as torchvision's (official models).
+model = dict(
+    backbone=dict(
+        type='ResNetTorchvisionDilation', strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)))

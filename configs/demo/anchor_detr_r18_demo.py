@@ -9,6 +9,7 @@ dims = 128
 model = dict(
     num_queries=10,
     backbone=dict(
+        type='ResNet',  # a basic-block ResNet: mmdet's dilation layout
         depth=18,
         frozen_stages=-1,
         norm_cfg=dict(type='BN', requires_grad=True),

@@ -1,0 +1,3 @@
+from .resnet_torchvision_dilation import ResNetTorchvisionDilation
+
+__all__ = ['ResNetTorchvisionDilation']
