@@ -2,8 +2,9 @@
 
 INPUTS are image files, folders (their images, sorted) or glob patterns. Every input is
 checked (it exists and decodes) before anything is written. For each image,
-``OUT_DIR/vis/<name>.png`` (``_`` appended to a name already used) shows the detections scoring at least ``--score-thr``, and
-``OUT_DIR/predictions.json`` lists them: per image its path, size and detections
+``OUT_DIR/vis/<name>.png`` (``_`` appended to a name already used) shows the detections
+scoring at least ``--score-thr``, and ``OUT_DIR/predictions.json`` lists them: per image
+its path, size and detections
 (``bbox`` (x1, y1, x2, y2) in pixels, ``label``, ``class``, ``score``). The model runs
 through mmdet's ``init_detector`` / ``inference_detector`` and draws with mmdet's
 ``DetLocalVisualizer``; the config's test pipeline is used without its

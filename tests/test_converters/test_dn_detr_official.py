@@ -7,15 +7,16 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 from mmdn.converters import (COCO_CATEGORY_IDS, ConversionError, convert_official,
+                             official_dn_dab_deformable_detr_encoder_only_shapes,
+                             official_dn_dab_deformable_detr_shapes,
                              official_dn_dab_detr_shapes, official_family)
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def official_state(**kwargs):
+def official_state(table=official_dn_dab_detr_shapes, **kwargs):
     gen = torch.Generator().manual_seed(0)
-    state = {k: torch.randn(shape, generator=gen)
-             for k, shape in official_dn_dab_detr_shapes(**kwargs).items()}
+    state = {k: torch.randn(shape, generator=gen) for k, shape in table(**kwargs).items()}
     for k in list(state):  # the decoder shares the head's box branch
         if k.startswith('transformer.decoder.bbox_embed.'):
             state[k] = state[k[len('transformer.decoder.'):]]
@@ -76,9 +77,49 @@ def test_bad_sources_are_named():
     twin['transformer.decoder.bbox_embed.layers.0.bias'] = torch.zeros(256)
     with pytest.raises(ConversionError, match='differs from the head'):
         convert_official(twin)
-    deformable = {'transformer.decoder.layers.0.cross_attn.sampling_offsets.weight':
-                  torch.zeros(1)}
-    with pytest.raises(ConversionError, match="'dn_dab_deformable_detr' is not supported yet"):
-        convert_official(deformable)
     with pytest.raises(ConversionError, match='not an official DN-DETR model'):
         convert_official({'state_dict.conv.weight': torch.zeros(1)})
+
+
+def test_deformable_pp_loads_strictly_with_its_layer_order():
+    state = official_state(official_dn_dab_deformable_detr_shapes)
+    assert official_family(state) == 'dn_dab_deformable_detr'
+    converted, dropped = convert_official(state)
+    assert len(dropped) == 6 * 6  # the decoder's copies of the 6 box branches
+    model = build('configs/dn_deformable_detr_pp_r50_50e.py')
+    model.load_state_dict(converted, strict=True)
+    ids = list(COCO_CATEGORY_IDS)
+    head = model.bbox_head
+    for i in (0, 5):
+        assert torch.equal(head.cls_branches[i].weight, state[f'class_embed.{i}.weight'][ids])
+        assert torch.equal(head.reg_branches[i][4].bias, state[f'bbox_embed.{i}.layers.2.bias'])
+    layer = model.decoder.layers[3]
+    # Official decoder layer: self-attention, norm2; cross-attention, norm1; FFN, norm3.
+    p = 'transformer.decoder.layers.3'
+    assert torch.equal(layer.norms[0].weight, state[f'{p}.norm2.weight'])
+    assert torch.equal(layer.norms[1].weight, state[f'{p}.norm1.weight'])
+    assert torch.equal(layer.norms[2].weight, state[f'{p}.norm3.weight'])
+    assert torch.equal(layer.self_attn.attn.in_proj_weight, state[f'{p}.self_attn.in_proj_weight'])
+    assert torch.equal(layer.cross_attn.sampling_offsets.weight,
+                       state[f'{p}.cross_attn.sampling_offsets.weight'])
+    assert torch.equal(model.neck.extra_convs[0].conv.bias, state['input_proj.3.0.bias'])
+    assert torch.equal(model.neck.convs[1].gn.weight, state['input_proj.1.1.weight'])
+    assert torch.equal(model.level_embed, state['transformer.level_embed'])
+    assert torch.equal(model.query_embedding.weight, state['tgt_embed.weight'])
+    assert torch.equal(model.anchor_embedding.weight, state['refpoint_embed.weight'])
+
+
+def test_deformable_encoder_only_loads_strictly():
+    state = official_state(official_dn_dab_deformable_detr_encoder_only_shapes)
+    assert official_family(state) == 'dn_dab_deformable_detr_deformable_encoder_only'
+    converted, _ = convert_official(state)
+    model = build('configs/dn_deformable_detr_r50_50e.py')
+    model.load_state_dict(converted, strict=True)
+    p = 'transformer.decoder.layers.1'
+    layer = model.decoder.layers[1]
+    assert torch.equal(layer.cross_attn.out_proj.weight, state[f'{p}.ca_out_v_proj.weight'])
+    assert torch.equal(layer.level_attn.bias, state[f'{p}.lvl_attn.bias'])
+    assert torch.equal(layer.norms[0].weight, state[f'{p}.norm1.weight'])  # DAB's order
+    assert torch.equal(model.encoder.layers[4].norms[1].bias,
+                       state['transformer.encoder.layers.4.norm2.bias'])
+    assert torch.equal(model.patterns.weight, state['transformer.patterns.weight'])

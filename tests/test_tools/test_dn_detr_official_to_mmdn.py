@@ -3,7 +3,8 @@ import argparse
 
 import torch
 
-from mmdn.converters import official_dn_dab_detr_shapes
+from mmdn.converters import (official_dn_dab_deformable_detr_shapes,
+                             official_dn_dab_detr_shapes)
 
 from ..conftest import run_tool
 
@@ -32,8 +33,8 @@ def test_converts_checks_and_refuses_without_writing(tmp_path):
     text = tmp_path / 'notes.pth'
     text.write_text('not a checkpoint')
     deformable = tmp_path / 'deformable.pth'
-    torch.save(dict(model={'transformer.decoder.layers.0.cross_attn.sampling_offsets.weight':
-                           torch.zeros(1)}), deformable)
+    torch.save(dict(model={k: torch.zeros(shape) for k, shape in
+                           official_dn_dab_deformable_detr_shapes().items()}), deformable)
     bad = tmp_path / 'bad.pth'
     cases = [
         ([str(src), str(bad), '--config', 'configs/dn_dab_detr_r50_50e.py'],
@@ -41,7 +42,8 @@ def test_converts_checks_and_refuses_without_writing(tmp_path):
         ([str(truncated), str(bad)], 'truncated.pth is truncated or not a PyTorch checkpoint'),
         ([str(text), str(bad)], 'notes.pth is truncated or not a PyTorch checkpoint'),
         ([str(tmp_path / 'missing.pth'), str(bad)], 'missing.pth does not exist'),
-        ([str(deformable), str(bad)], "'dn_dab_deformable_detr' is not supported yet"),
+        ([str(deformable), str(bad), '--config', 'configs/dn_dab_detr_r50_50e.py'],
+         '(official dn_dab_deformable_detr) does not fit configs/dn_dab_detr_r50_50e.py'),
         ([str(src), str(src)], 'is the source'),
     ]
     for args, message in cases:
@@ -49,3 +51,13 @@ def test_converts_checks_and_refuses_without_writing(tmp_path):
         assert proc.returncode != 0 and message in proc.stderr, (message, proc.stderr[-2000:])
         assert not bad.exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == '.tmp') == []
+
+
+def test_deformable_pp_default_config(tmp_path):
+    src = tmp_path / 'v2.pth'
+    torch.save(dict(model={k: torch.zeros(shape) for k, shape in
+                           official_dn_dab_deformable_detr_shapes().items()}), src)
+    proc = run_tool([TOOL, str(src), str(tmp_path / 'v2_mmdn.pth')])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'official dn_dab_deformable_detr' in proc.stdout
+    assert 'configs/dn_deformable_detr_pp_r50_50e.py' in proc.stdout

@@ -8,10 +8,15 @@ them. Writes DST as an mmengine checkpoint (``state_dict`` and ``meta.dataset_me
 that ``tools/test.py CONFIG DST`` evaluates and ``load_from`` fine-tunes; DST appears
 only once complete.
 
-Supported: DN-DAB-DETR (R50, R50-DC5, R50-DC5 3-pattern, R101, R101-DC5): its configs are
-``configs/dn_dab_detr_*.py`` (weights are the same with and without DC5; pick the config
-of the model you hold). Without ``--config``, ``configs/dn_dab_detr_r{50,101}_{50e,12e}.py``
-by backbone depth and pattern count.
+Supported, every official family:
+
+- DN-DAB-DETR (R50, R50-DC5, R50-DC5 3-pattern, R101, R101-DC5) -> ``dn_dab_detr_*.py``
+  (the weights are the same with and without DC5: pick the config of the model you hold;
+  by default ``dn_dab_detr_r{50,101}_{50e,12e}.py`` by depth and pattern count);
+- DN-DAB-Deformable-DETR with a deformable encoder only (43.4 / 48.6 AP) ->
+  ``dn_deformable_detr_r{50,101}_*.py`` (default ``dn_deformable_detr_r50_50e.py``);
+- DN-DAB-Deformable-DETR v2, the paper's DN-Deformable-DETR++ (49.5 AP) ->
+  ``dn_deformable_detr_pp_r50_50e.py``.
 
 Example::
 
@@ -66,11 +71,16 @@ def load_official(path: Path) -> Dict[str, Tensor]:
     return state
 
 
-def default_config(state: Dict[str, Tensor]) -> Path:
-    """The config of an official DN-DAB-DETR by backbone depth and pattern count."""
+def default_config(state: Dict[str, Tensor], family: str) -> Path:
+    """The config of an official model by family, backbone depth and pattern count."""
     depth = 101 if 'backbone.0.body.layer3.22.conv1.weight' in state else 50
-    epochs = '12e' if 'transformer.patterns.weight' in state else '50e'
-    return REPO / f'configs/dn_dab_detr_r{depth}_{epochs}.py'
+    if family == 'dn_dab_deformable_detr':
+        name = f'dn_deformable_detr_pp_r{depth}_50e'
+    elif family == 'dn_dab_deformable_detr_deformable_encoder_only':
+        name = f'dn_deformable_detr_r{depth}_{"12e" if depth == 101 else "50e"}'
+    else:
+        name = f'dn_dab_detr_r{depth}_{"12e" if "transformer.patterns.weight" in state else "50e"}'
+    return REPO / 'configs' / f'{name}.py'
 
 
 def check_fits(state: Dict[str, Tensor], config: str, src: Path, family: str) -> None:
@@ -99,9 +109,10 @@ def main() -> None:
         if dst.resolve() == src.resolve():
             raise ConversionError(f'{dst} is the source; write elsewhere')
         official = load_official(src)
-        family = official_family({k.removeprefix('module.'): v for k, v in official.items()})
+        official = {k.removeprefix('module.'): v for k, v in official.items()}
+        family = official_family(official)
         state, dropped = convert_official(official, family)
-        config = args.config or str(default_config(official))
+        config = args.config or str(default_config(official, family))
         register_all_modules()
         check_fits(state, config, src, family)
     except ConversionError as err:

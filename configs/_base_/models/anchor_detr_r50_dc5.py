@@ -30,6 +30,7 @@ model = dict(
         out_channels=256,
         act_cfg=None,
         norm_cfg=dict(type='GN', num_groups=32),
+        bias=True,  # the official input projection: conv with bias, then GroupNorm
         num_outs=1),
     encoder=dict(
         num_layers=6,

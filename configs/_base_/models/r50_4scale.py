@@ -24,4 +24,5 @@ model = dict(
         out_channels=256,
         act_cfg=None,
         norm_cfg=dict(type='GN', num_groups=32),
+        bias=True,  # the official input projections: conv with bias, then GroupNorm
         num_outs=4))

@@ -29,9 +29,8 @@ class AnchorDETR(DetectionTransformer):
 
     Follows the official code (megvii-research/AnchorDETR) except: the two RCDA keys are
     averaged before their projection (the same values, see
-    :class:`~mmdn.models.layers.RowColumnDecoupledAttention`), the input projection is
-    mmdet's ``ChannelMapper`` (1x1 conv without bias + GroupNorm) and the classes are
-    mmdet's contiguous ones instead of 91 COCO ids.
+    :class:`~mmdn.models.layers.RowColumnDecoupledAttention`) and the classes are mmdet's
+    contiguous ones instead of 91 COCO ids.
 
     Args:
         num_patterns (int): pattern embeddings per anchor point. Default 3.
