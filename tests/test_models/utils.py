@@ -25,3 +25,17 @@ def make_samples(counts: Sequence[int], num_classes: int = 6, img_shape=(64, 80)
             labels=torch.randint(num_classes, (n, ), generator=gen))
         samples.append(sample)
     return samples
+
+
+def record_kwargs(monkeypatch, obj, name: str) -> dict:
+    """Wraps ``obj.<name>`` so that each call's keyword arguments are recorded (the
+    last call's kept) in the returned dict; the call itself goes on unchanged."""
+    seen: dict = {}
+    original = getattr(obj, name)
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(obj, name, spy)
+    return seen

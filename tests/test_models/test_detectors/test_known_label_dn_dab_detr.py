@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
-from ..utils import make_samples
+from ..utils import make_samples, record_kwargs
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -64,14 +64,7 @@ def test_queries_carry_the_known_label_and_their_image(model):
 def test_loss_matches_each_item_to_its_class(model, monkeypatch):
     model.train()
     inputs, samples = batch([[3, 0, 3], [5]])
-    seen = {}
-    head_loss = model.bbox_head.loss
-
-    def spy(**kwargs):
-        seen.update(kwargs)
-        return head_loss(**kwargs)
-
-    monkeypatch.setattr(model.bbox_head, 'loss', spy)
+    seen = record_kwargs(monkeypatch, model.bbox_head, 'loss')
     losses = model.loss(inputs, samples)
     assert seen['hidden_states'].shape[1] == 3
     assert [s.gt_instances.labels.tolist() for s in seen['batch_data_samples']] == \

@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
-from ..utils import make_samples
+from ..utils import make_samples, record_kwargs
 
 REPO = Path(__file__).resolve().parents[3]
 KNOWN = [0, 2, 4]
@@ -35,14 +35,7 @@ def test_training_routes_known_to_dn_and_unknown_to_matching(monkeypatch):
     model = build()
     model.train()
     inputs, samples = batch()
-    seen = {}
-    head_loss = model.bbox_head.loss
-
-    def spy(**kwargs):
-        seen.update(kwargs)
-        return head_loss(**kwargs)
-
-    monkeypatch.setattr(model.bbox_head, 'loss', spy)
+    seen = record_kwargs(monkeypatch, model.bbox_head, 'loss')
     losses = model.loss(inputs, samples)
     matched = [s.gt_instances.labels.tolist() for s in seen['batch_data_samples']]
     assert matched == [[1, 3, 5], [1, 1, 5, 3]]
