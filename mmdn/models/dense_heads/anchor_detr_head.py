@@ -10,7 +10,9 @@ class AnchorDETRHead(DABDETRHead):
     """DAB-DETR's head on 2-D anchor points: one class and one box branch shared by all
     decoder layers, the box branch's (dx, dy) added to the point before sigmoid.
 
-    Initialised as the official code: box width and height start at sigmoid(-2).
+    Initialised as the official code: box width and height start at sigmoid(-2). The
+    point's logit is taken with DAB-DETR's clamp (eps 1e-3; the official code's is 1e-5),
+    which differs only for points within 1e-3 of the image border.
     """
 
     def init_weights(self) -> None:
