@@ -42,8 +42,7 @@ class DNAnchorDETR(DNDetectorMixin, AnchorDETR):
             inputs, with ``dn_meta`` in training.
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
-        query = decoder_inputs_dict['query'] + \
-            self.dn_query_generator.matching_content(self.num_matching_queries)
+        query = decoder_inputs_dict['query'] + self.matching_label_content(batch_data_samples)
         query, anchors, attn_mask = self.prepend_dn_part(
             batch_data_samples, query, decoder_inputs_dict['anchors'], head_inputs_dict,
             embed_anchors=lambda boxes: boxes[..., :2].sigmoid())

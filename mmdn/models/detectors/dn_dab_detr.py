@@ -30,11 +30,6 @@ class DNDABDETR(DNDetectorMixin, DABDETR):
         """L: ``num_queries`` anchors, repeated once per pattern."""
         return self.num_queries * max(self.num_patterns, 1)
 
-    def matching_label_content(self, batch_data_samples: OptSampleList) -> Tensor:
-        """The label part of the matching queries' content: the 'unknown' class with
-        indicator 0 (§4.5), (L, D)."""
-        return self.dn_query_generator.matching_content(self.num_matching_queries)
-
     def pre_decoder(self, memory: Tensor,
                     batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
         """Decoder queries: [denoising part (training only), matching part].

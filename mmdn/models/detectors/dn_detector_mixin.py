@@ -36,6 +36,12 @@ class DNDetectorMixin:
         """L, the matching queries after the denoising part."""
         return self.num_queries
 
+    def matching_label_content(self, batch_data_samples: OptSampleList) -> Tensor:
+        """The label part of the matching queries' content, for the detectors whose
+        matching queries take a label: the 'unknown' class with indicator 0 (§4.5),
+        (L, D). A detector given labels (known-label detection) overrides it."""
+        return self.dn_query_generator.matching_content(self.num_matching_queries)
+
     def forward_transformer(self, img_feats: Tuple[Tensor],
                             batch_data_samples: OptSampleList = None) -> Dict:
         """DETR's transformer pass, with the batch handed to ``pre_decoder``."""

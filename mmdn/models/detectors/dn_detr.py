@@ -41,8 +41,7 @@ class DNDETR(DNDetectorMixin, DETR):
             with ``dn_meta`` in training.
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
-        query = decoder_inputs_dict['query'] + \
-            self.dn_query_generator.matching_content(self.num_matching_queries)
+        query = decoder_inputs_dict['query'] + self.matching_label_content(batch_data_samples)
         query_pos = decoder_inputs_dict['query_pos']
         query, query_pos, attn_mask = self.prepend_dn_part(
             batch_data_samples, query, query_pos, head_inputs_dict,
