@@ -40,7 +40,6 @@ class KnownObjectDNDABDETR(DNDABDETR):
             raise ValueError('model.known_classes must be distinct label indices in '
                              f'[0, {num_classes}), at least one and not all; got '
                              f'{list(known_classes)}')
-        self.known_classes = known
         mask = torch.zeros(num_classes, dtype=torch.bool)
         mask[known] = True
         self.register_buffer('known_class_mask', mask, persistent=False)
