@@ -18,8 +18,6 @@ Example::
 import argparse
 import glob
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import List
 
@@ -30,7 +28,7 @@ from mmengine.config import Config, DictAction
 from mmdet.apis import inference_detector, init_detector
 from mmdet.registry import VISUALIZERS
 from mmdet.utils import register_all_modules
-from mmdn.engine import check_custom_imports
+from mmdn.engine import check_custom_imports, write_atomically
 
 IMAGE_SUFFIXES = {'.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'}
 
@@ -115,11 +113,8 @@ def main() -> None:
                                                      pred.labels.tolist(),
                                                      pred.scores.tolist())]))
         print(f'{path}: {len(pred)} detections')
-    # Written beside the destination and renamed: never a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.json.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(records, f, indent=1)
-    os.replace(tmp, out_dir / 'predictions.json')
+    write_atomically(out_dir / 'predictions.json',
+                     lambda tmp: Path(tmp).write_text(json.dumps(records, indent=1)))
     print(f'drawn: {out_dir / "vis"}; detections: {out_dir / "predictions.json"}')
 
 

@@ -14,14 +14,13 @@ Example (the demo's 0.5 / 0.5 split)::
 """
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from mmengine.config import Config
 
 from mmdet.datasets import CocoDataset
 from mmdn.analysis import unknown_class_annotations
+from mmdn.engine import write_atomically
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,12 +54,7 @@ def main() -> None:
         result = unknown_class_annotations(coco, class_names, known)
     except KeyError as err:
         raise SystemExit(f'{src}: {err.args[0]}')
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside the destination and renamed: never a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix='.json.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(result, f)
-    os.replace(tmp, out)
+    write_atomically(out, lambda tmp: Path(tmp).write_text(json.dumps(result)))
     print(f'{out}: {len(result["annotations"])} of {len(coco["annotations"])} annotations '
           f'kept (unknown classes {[n for i, n in enumerate(class_names) if i not in known]})')
 

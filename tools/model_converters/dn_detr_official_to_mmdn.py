@@ -25,9 +25,7 @@ Example::
         --config configs/dn_dab_detr_r50_dc5_50e.py
 """
 import argparse
-import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Dict
@@ -40,6 +38,7 @@ from mmdet.datasets import CocoDataset
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmdn.converters import ConversionError, convert_official, official_family
+from mmdn.engine import write_atomically
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -117,17 +116,9 @@ def main() -> None:
         check_fits(state, config, src, family)
     except ConversionError as err:
         raise SystemExit(f'error: {err}')
-    dst.parent.mkdir(parents=True, exist_ok=True)
     meta = dict(dataset_meta=dict(classes=CocoDataset.METAINFO['classes']),
                 converted_from=str(src), official_family=family, config=config)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, suffix='.pth.tmp')
-    os.close(fd)
-    try:
-        torch.save(dict(state_dict=state, meta=meta), tmp)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_atomically(dst, lambda tmp: torch.save(dict(state_dict=state, meta=meta), tmp))
     print(f'{src}: official {family}, {len(official)} keys -> {len(state)} keys of {config}')
     if dropped:
         print(f'left out (duplicates of the head\'s shared box branch): {len(dropped)} keys')
