@@ -72,12 +72,14 @@ class DNHeadMixin:
             (at least 1). Padded slots weigh 0.
         """
         num_layers = dn_cls_scores.size(0)
+        # Every rank takes part in the all-reduce, whatever its objects: a rank that
+        # skipped it would meet the next collective (DDP's gradients) out of step.
+        avg_factor = reduce_mean(
+            dn_cls_scores.new_tensor(float(dn_meta['num_targets']))).clamp(min=1)
         if dn_meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
             losses = dn_cls_scores.sum() * dn_cls_scores.new_zeros(num_layers, 3)
         else:
             groups = (dn_meta['num_groups'], dn_meta['group_size'])  # (P, M)
-            avg_factor = reduce_mean(
-                dn_cls_scores.new_tensor(dn_meta['num_targets'])).clamp(min=1)
             losses = reconstruction_losses(
                 self.loss_cls, self.loss_bbox, self.loss_iou,
                 dn_cls_scores.unflatten(2, groups), dn_bbox_preds.unflatten(2, groups),

@@ -25,6 +25,10 @@ class KnownLabelDNDABDETR(DNDABDETR):
     outputs of all classes"). The labels are the image's ground-truth classes, so the test
     pipeline loads the annotations. Fine-tuned from a DN-DAB-DETR checkpoint
     (``configs/known_labels/``).
+
+    A training batch without objects has no item; it runs one placeholder item (the
+    first image, class 0, no objects) whose losses are multiplied by 0, so that its rank
+    makes the same collectives and reaches the same parameters as the others.
     """
 
     @staticmethod
@@ -46,6 +50,17 @@ class KnownLabelDNDABDETR(DNDABDETR):
                 index.append(i)
         return items, torch.tensor(index, dtype=torch.long)
 
+    def training_items(self, batch_data_samples: SampleList) -> Tuple[SampleList, Tensor]:
+        """:meth:`known_label_items`, or the placeholder item of a batch without objects
+        (metainfo ``placeholder=True``)."""
+        items, index = self.known_label_items(batch_data_samples)
+        if items:
+            return items, index
+        placeholder = DetDataSample(
+            metainfo=dict(batch_data_samples[0].metainfo, known_label=0, placeholder=True))
+        placeholder.gt_instances = batch_data_samples[0].gt_instances
+        return [placeholder], torch.zeros(1, dtype=torch.long)
+
     def matching_label_content(self, batch_data_samples: OptSampleList) -> Tensor:
         """Each item's known label with indicator 1, (N, 1, D)."""
         table = self.dn_query_generator.content_table()
@@ -64,7 +79,8 @@ class KnownLabelDNDABDETR(DNDABDETR):
                     batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
         """DN-DAB-DETR's decoder inputs for the (image, class) items: memory, mask and
         positions of each item's image, (N, ...)."""
-        items, index = self.known_label_items(batch_data_samples)
+        items, index = (self.training_items if self.training else
+                        self.known_label_items)(batch_data_samples)
         index = index.to(memory.device)
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory[index], items)
         decoder_inputs_dict.update(
@@ -73,15 +89,15 @@ class KnownLabelDNDABDETR(DNDABDETR):
         return decoder_inputs_dict, head_inputs_dict
 
     def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> dict:
-        """The losses of every (image, class) item against that class's objects."""
-        items, _ = self.known_label_items(batch_data_samples)
-        if not items:
-            paths = [s.metainfo.get('img_path') for s in batch_data_samples]
-            raise ValueError(f'known-label training needs objects; images {paths} have '
-                             'none (keep filter_empty_gt=True)')
+        """The losses of every (image, class) item against that class's objects (zeros,
+        in the graph, for a batch without objects)."""
+        items, _ = self.training_items(batch_data_samples)
         head_inputs_dict = self.forward_transformer(self.extract_feat(batch_inputs),
                                                     batch_data_samples)
-        return self.bbox_head.loss(**head_inputs_dict, batch_data_samples=items)
+        losses = self.bbox_head.loss(**head_inputs_dict, batch_data_samples=items)
+        if items[0].metainfo.get('placeholder', False):
+            losses = {key: value * 0 for key, value in losses.items()}
+        return losses
 
     def predict(self, batch_inputs: Tensor, batch_data_samples: SampleList,
                 rescale: bool = True) -> SampleList:

@@ -71,8 +71,18 @@ def test_loss_matches_each_item_to_its_class(model, monkeypatch):
         [[0], [3, 3], [5]]
     sum(losses.values()).backward()
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
-    with pytest.raises(ValueError, match='needs objects'):
-        model.loss(*batch([[], []]))
+
+
+def test_a_batch_without_objects_gives_zero_losses_in_the_graph(model, monkeypatch):
+    model.train()
+    seen = record_kwargs(monkeypatch, model.bbox_head, 'loss')
+    losses = model.loss(*batch([[], []]))
+    # One placeholder item (image 0, no objects): the matching loss sees only negatives.
+    assert seen['hidden_states'].shape[1] == 1
+    assert [len(s.gt_instances) for s in seen['batch_data_samples']] == [0]
+    assert all(float(v) == 0 for v in losses.values())
+    sum(losses.values()).backward()
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
 
 
 def test_predictions_are_the_known_labels_per_image(model):
