@@ -71,3 +71,17 @@ def test_config_train_pipeline_on_a_demo_image(config, demo_data):
                         instances=[dict(bbox=[10., 12., 60., 70.], bbox_label=0,
                                         ignore_flag=0)]))
     assert out is not None and out['inputs'].dim() == 3
+
+
+def test_focal_loss_models_normalise_by_the_objects_of_all_ranks():
+    """As the official code's all-reduced ``num_boxes``; vanilla DETR's cross entropy
+    and Faster R-CNN are averaged per rank, as their own code does."""
+    others = []
+    for config in CONFIGS:
+        head = Config.fromfile(REPO / config).model.get('bbox_head')
+        if head is not None and head.loss_cls.type == 'FocalLoss':
+            assert head.get('sync_cls_avg_factor') is True, config
+        else:
+            others.append(Path(config).name)
+    assert others and all(name.removeprefix('dn_').startswith(('detr_', 'faster_rcnn_'))
+                          for name in others), others

@@ -3,6 +3,7 @@ from typing import List, Sequence
 
 import torch
 from mmengine.structures import InstanceData
+from torch.overrides import TorchFunctionMode
 
 from mmdet.structures import DetDataSample
 
@@ -39,3 +40,39 @@ def record_kwargs(monkeypatch, obj, name: str) -> dict:
 
     monkeypatch.setattr(obj, name, spy)
     return seen
+
+
+class HostToDeviceCopies(TorchFunctionMode):
+    """Records the blocking host-to-device copies made from Python while it is active:
+    ``torch.tensor`` / ``torch.as_tensor`` / ``Tensor.new_tensor`` onto a device other
+    than the CPU, and ``Tensor.to`` / ``Tensor.copy_`` from the CPU without
+    ``non_blocking``. Run the code on the ``meta`` device to see them on a CPU machine
+    (where a data-dependent synchronisation, e.g. ``.item()``, fails outright)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocking: List[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, '__name__', str(func))
+        if name in ('tensor', 'as_tensor', 'new_tensor'):
+            device = kwargs.get('device')
+            if name == 'new_tensor' and device is None:
+                device = args[0].device
+            if device is not None and torch.device(device).type != 'cpu':
+                self.blocking.append(name)
+        elif name in ('to', 'copy_') and isinstance(args[0], torch.Tensor):
+            source = args[1] if name == 'copy_' else args[0]
+            target = args[0] if name == 'copy_' else next(
+                (a for a in (*args[1:], kwargs.get('device'))
+                 if isinstance(a, (str, torch.device))), None)
+            target_type = getattr(target, 'device', target)
+            crosses = (isinstance(source, torch.Tensor) and source.device.type == 'cpu'
+                       and target_type is not None
+                       and torch.device(target_type).type != 'cpu')
+            non_blocking = kwargs.get('non_blocking', name == 'copy_' and len(args) > 2
+                                      and args[2])
+            if crosses and not non_blocking:
+                self.blocking.append(name)
+        return func(*args, **kwargs)

@@ -60,6 +60,9 @@ model = dict(
     bbox_head=dict(
         type='DABDETRHead',
         num_classes=80,
+        # The classification loss over the object count averaged over all ranks, as the
+        # official code's all-reduced num_boxes.
+        sync_cls_avg_factor=True,
         embed_dims=256,
         loss_cls=dict(
             type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),

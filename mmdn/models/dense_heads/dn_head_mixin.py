@@ -5,6 +5,7 @@ from torch import Tensor
 
 from mmdet.utils import reduce_mean
 from ..losses import reconstruction_losses
+from ..utils import host_tensor
 
 
 class DNHeadMixin:
@@ -63,8 +64,8 @@ class DNHeadMixin:
             dn_bbox_preds (Tensor): (num_layers, bs, P*M, 4) normalised (cx, cy, w, h).
             dn_meta (dict): ``num_groups`` P, ``group_size`` M, each image's targets
                 ``labels`` (bs, M) and ``boxes`` (bs, M, 4), the mask ``valid`` (bs, M)
-                of its real (unpadded) slots, and ``num_targets``, their number in all
-                groups.
+                of its real (unpadded) slots, ``num_targets``, their number in all
+                groups, and ``image_sizes`` (bs, 4), each image's (w, h, w, h).
 
         Returns:
             dict: per layer ``dn_loss_cls``, ``dn_loss_bbox``, ``dn_loss_iou``: the loss
@@ -74,8 +75,9 @@ class DNHeadMixin:
         num_layers = dn_cls_scores.size(0)
         # Every rank takes part in the all-reduce, whatever its objects: a rank that
         # skipped it would meet the next collective (DDP's gradients) out of step.
-        avg_factor = reduce_mean(
-            dn_cls_scores.new_tensor(float(dn_meta['num_targets']))).clamp(min=1)
+        num_targets = host_tensor(float(dn_meta['num_targets']), dn_cls_scores.dtype,
+                                  dn_cls_scores.device)
+        avg_factor = reduce_mean(num_targets).clamp(min=1)
         if dn_meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
             losses = dn_cls_scores.sum() * dn_cls_scores.new_zeros(num_layers, 3)
         else:
@@ -83,8 +85,8 @@ class DNHeadMixin:
             losses = reconstruction_losses(
                 self.loss_cls, self.loss_bbox, self.loss_iou,
                 dn_cls_scores.unflatten(2, groups), dn_bbox_preds.unflatten(2, groups),
-                dn_meta['labels'], dn_meta['boxes'],
-                dn_meta['valid'].to(dn_cls_scores.dtype)) / avg_factor
+                dn_meta['labels'], dn_meta['boxes'], dn_meta['valid'].to(dn_cls_scores.dtype),
+                dn_meta.get('image_sizes')) / avg_factor
         return self._name_dn_losses(losses)
 
     @staticmethod

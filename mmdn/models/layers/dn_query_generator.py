@@ -26,7 +26,8 @@ both), an optional cap on the number of DN queries, and no loop over images or g
 import copy
 import functools
 import itertools
-from typing import Dict, Optional, Sequence, Tuple, Union
+from collections import OrderedDict
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -37,16 +38,40 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import get_box_tensor
 from mmdet.utils import ConfigType
+from ..utils import host_tensor
 
 
-@functools.lru_cache(maxsize=32)
+class _MaskCache:
+    """Least-recently-used boolean masks of Eq. 7, at most ``max_bytes`` of them."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.masks: 'OrderedDict[tuple, Tensor]' = OrderedDict()
+
+    def get(self, key: tuple, build: Callable[[], Tensor]) -> Tensor:
+        mask = self.masks.pop(key, None)
+        if mask is None:
+            mask = build()
+        if mask.numel() <= self.max_bytes:
+            self.masks[key] = mask
+            while sum(m.numel() for m in self.masks.values()) > self.max_bytes:
+                self.masks.popitem(last=False)
+        return mask
+
+
+#: Masks of the recent shapes; a bool is one byte, so this holds e.g. four masks of
+#: 2,000 queries (400 objects in 5 groups) or a thousand of the demo's 80.
+_MASKS = _MaskCache(max_bytes=16 * 2**20)
+
+
 def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: int,
                       device: Union[str, torch.device] = 'cpu',
                       dtype: torch.dtype = torch.bool,
                       matching_sees_dn: bool = False) -> Tensor:
     """The self-attention mask of Eq. 7: query i may not see query j where it is set.
 
-    Cached: it depends on the shapes only (treat the result as read-only).
+    The boolean masks of recent shapes are cached (at most 16 MiB of them; treat a
+    returned boolean mask as read-only); an additive mask is made from it per call.
 
     a_ij = 1 if j < P*M and floor(i/M) != floor(j/M); a_ij = 1 if j < P*M and i >= P*M
     (the latter dropped with ``matching_sees_dn``, for known-object detection, §5.7.1).
@@ -64,6 +89,18 @@ def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: in
     Returns:
         Tensor: shape (P*M + L, P*M + L).
     """
+    device = torch.device(device)
+    key = (num_groups, group_size, num_matching_queries, str(device), matching_sees_dn)
+    mask = _MASKS.get(key, functools.partial(_eq7_mask, num_groups, group_size,
+                                             num_matching_queries, device, matching_sees_dn))
+    if dtype == torch.bool:
+        return mask
+    return mask.new_zeros(mask.shape, dtype=dtype).masked_fill_(mask, float('-inf'))
+
+
+def _eq7_mask(num_groups: int, group_size: int, num_matching_queries: int,
+              device: torch.device, matching_sees_dn: bool) -> Tensor:
+    """The boolean mask of :func:`dn_attention_mask`."""
     num_dn = num_groups * group_size
     index = torch.arange(num_dn + num_matching_queries, device=device)
     # Matching queries form group P, which sees no denoising query.
@@ -71,10 +108,7 @@ def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: in
     mask = (index[None, :] < num_dn) & (group[:, None] != group[None, :])
     if matching_sees_dn:
         mask[num_dn:] = False
-    if dtype == torch.bool:
-        return mask
-    return torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill_(
-        mask, float('-inf'))
+    return mask
 
 
 @MODELS.register_module()
@@ -103,6 +137,10 @@ class DnQueryGenerator(BaseModule):
         max_dn_queries (int, optional): a cap on P * M. Beyond it the number of groups
             drops to ``max_dn_queries // M`` (at least 1), and where M alone exceeds it,
             each image denoises a random subset of ``max_dn_queries`` of its objects.
+        check_labels (bool): also check labels held on an accelerator, at the cost of a
+            device synchronisation a step (a debug switch: labels on the CPU are always
+            checked, and mmdet's datasets with ``tools/train.py``'s class-count check
+            give none out of range). Default False.
     """
 
     def __init__(self,
@@ -116,6 +154,7 @@ class DnQueryGenerator(BaseModule):
                  with_attn_mask: bool = True,
                  matching_sees_dn: bool = False,
                  max_dn_queries: Optional[int] = None,
+                 check_labels: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if isinstance(box_noise_scale, (int, float)):
@@ -148,6 +187,7 @@ class DnQueryGenerator(BaseModule):
         self.with_attn_mask = with_attn_mask
         self.matching_sees_dn = matching_sees_dn
         self.max_dn_queries = max_dn_queries
+        self.check_labels = check_labels
         self.label_embedding = (nn.Embedding(num_classes + 1, embed_dims - 1)
                                 if embed_dims is not None else None)
         # The indicator: 1 for the real classes (denoising queries), 0 for 'unknown'.
@@ -176,11 +216,14 @@ class DnQueryGenerator(BaseModule):
 
         The objects of all images are concatenated, normalised and converted once,
         then copied into the (bs, M) grid: a fixed number of operators for any batch.
+        The grid's indices and the image sizes are laid out on the host and copied
+        without blocking (:func:`host_tensor`).
 
         Returns:
             dict: ``labels`` (bs, M) with ``num_classes`` at padding, ``boxes``
             (bs, M, 4) as (cx, cy, w, h) normalised by each image's ``img_shape``
-            (zero at padding) and ``valid`` (bs, M) bool.
+            (zero at padding), ``valid`` (bs, M) bool and ``image_sizes`` (bs, 4),
+            each image's (w, h, w, h) in pixels.
         """
         instances = [s.gt_instances for s in batch_data_samples]
         counts = [len(i) for i in instances]
@@ -188,32 +231,38 @@ class DnQueryGenerator(BaseModule):
         labels = torch.cat([i.labels for i in instances])
         self._check_labels(labels, counts, batch_data_samples)
         boxes = torch.cat([get_box_tensor(i.bboxes) for i in instances])  # (K, 4) pixels
+        sizes = [[s.img_shape[1], s.img_shape[0]] * 2 for s in batch_data_samples]
         # Each object's slot in the grid, and its image's (2w, 2h, w, h).
-        slots = torch.tensor([b * group_size + m for b, n in enumerate(counts)
-                              for m in range(n)], dtype=torch.long, device=labels.device)
-        factors = boxes.new_tensor([[2 * s.img_shape[1], 2 * s.img_shape[0],
-                                     s.img_shape[1], s.img_shape[0]]
-                                    for s, n in zip(batch_data_samples, counts)
-                                    for _ in range(n)]).view(-1, 4)
+        slots = host_tensor([b * group_size + m for b, n in enumerate(counts)
+                             for m in range(n)], torch.long, labels.device)
+        factors = host_tensor([[2 * w, 2 * h, w, h] for (w, h, _, _), n in zip(sizes, counts)
+                               for _ in range(n)], boxes.dtype, boxes.device).view(-1, 4)
         top_left, bottom_right = boxes.split(2, dim=-1)
         boxes = torch.cat([top_left + bottom_right, bottom_right - top_left], -1) / factors
         labels = labels.new_full((bs * group_size, ), self.num_classes).index_copy_(
             0, slots, labels).view(bs, group_size)
         boxes = boxes.new_zeros(bs * group_size, 4).index_copy_(0, slots, boxes).view(
             bs, group_size, 4)
-        return dict(labels=labels, boxes=boxes, valid=labels.ne(self.num_classes))
+        return dict(labels=labels, boxes=boxes, valid=labels.ne(self.num_classes),
+                    image_sizes=host_tensor(sizes, boxes.dtype, boxes.device))
 
     def _check_labels(self, labels: Tensor, counts: Sequence[int],
                       batch_data_samples: SampleList) -> None:
         """Fails naming the image when a label is outside [0, num_classes).
 
+        Labels on the CPU are checked on their memory (no operator); labels on another
+        device only with ``check_labels`` (a device synchronisation).
+
         Args:
             labels (Tensor): (K, ) the labels of all images, concatenated.
             counts (list[int]): each image's number of objects.
         """
+        if labels.device.type != 'cpu' and not self.check_labels:
+            return
+        labels = labels.cpu().numpy()
         bad = (labels < 0) | (labels >= self.num_classes)
-        if bool(bad.any()):
-            k = int(bad.nonzero()[0])
+        if bad.any():
+            k = int(bad.nonzero()[0][0])
             i = next(i for i, end in enumerate(itertools.accumulate(counts)) if k < end)
             meta = batch_data_samples[i].metainfo
             name = meta.get('img_path', meta.get('img_id', f'#{i} of the batch'))
@@ -227,7 +276,8 @@ class DnQueryGenerator(BaseModule):
         valid = targets['valid']
         keys = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.)
         keep = keys.topk(cap, dim=1, largest=False).indices.sort(dim=1).values
-        return dict(labels=targets['labels'].gather(1, keep), valid=valid.gather(1, keep),
+        return dict(targets, labels=targets['labels'].gather(1, keep),
+                    valid=valid.gather(1, keep),
                     boxes=targets['boxes'].gather(1, keep[..., None].expand(-1, -1, 4)))
 
     def apply_box_noise(self, boxes: Tensor) -> Tensor:
@@ -260,10 +310,11 @@ class DnQueryGenerator(BaseModule):
             tuple: ``labels`` (bs, P, M), flipped with probability γ; ``boxes``
             (bs, P, M, 4), noised normalised (cx, cy, w, h) in [0, 1]; ``dn_meta``, a
             dict with ``num_dn_queries`` (P*M), ``num_groups`` (P), ``group_size`` (M),
-            ``num_targets`` (K, the real denoising queries of the batch) and the
+            ``num_targets`` (K, the real denoising queries of the batch), the
             targets of each image's M slots, the same in every group: ``labels``
             (bs, M) (``num_classes`` at padding), ``boxes`` (bs, M, 4) (normalised
-            (cx, cy, w, h), before noise) and ``valid`` (bs, M) (bool). When no image
+            (cx, cy, w, h), before noise) and ``valid`` (bs, M) (bool), and
+            ``image_sizes`` (bs, 4), each image's (w, h, w, h) in pixels. When no image
             has objects, P*M = 0. Group p of an image is slot p of dim 1.
         """
         counts = [len(s.gt_instances) for s in batch_data_samples]
@@ -317,7 +368,9 @@ class DnQueryGenerator(BaseModule):
         # Padding slots get zero content and a zero anchor (the image centre, half size).
         keep = dn_meta['valid'].view(bs, 1, group_size, 1).to(self.indicator.dtype)
         dn_query = F.embedding(noised_labels, self.content_table()) * keep
-        dn_anchor = torch.logit(noised_boxes, eps=1e-5) * keep
+        # The official inverse sigmoid's eps: a coordinate clamped to 0 or 1 sits at
+        # logit ±6.9, where the sigmoid still passes 1e-3 of the gradient.
+        dn_anchor = torch.logit(noised_boxes, eps=1e-3) * keep
         attn_mask = None
         if self.with_attn_mask and num_dn > 0:
             attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries,

@@ -10,9 +10,11 @@ When the head's losses are exactly mmdet's ``FocalLoss`` (sigmoid, on logits),
 form on the broadcast grid: the targets are never expanded to the P groups and L layers,
 and a train step runs a few dozen operators for them instead of several hundred (fewer
 kernel launches on a GPU). Their values are mmdet's (tested against the modules). Any
-other loss goes through its module on the expanded targets.
+other loss goes through its module on the expanded targets; its IoU loss on boxes in
+pixels, as mmdet's DETR heads compute the matching part's (DIoU and CIoU, unlike GIoU,
+change when the two axes are scaled differently).
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -20,11 +22,13 @@ from torch import Tensor, nn
 
 from mmdet.models.losses import FocalLoss, GIoULoss, L1Loss
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+from ..utils import host_tensor
 
 
 def reconstruction_losses(loss_cls: nn.Module, loss_bbox: nn.Module, loss_iou: nn.Module,
                           cls_scores: Tensor, bbox_preds: Tensor, labels: Tensor,
-                          boxes: Tensor, weights: Tensor) -> Tensor:
+                          boxes: Tensor, weights: Tensor,
+                          image_sizes: Optional[Tensor] = None) -> Tensor:
     """Weighted sums of the classification, L1 and IoU losses of every decoder layer.
 
     Args:
@@ -35,6 +39,9 @@ def reconstruction_losses(loss_cls: nn.Module, loss_bbox: nn.Module, loss_iou: n
         labels (Tensor): (bs, M) target classes (any value where ``weights`` is 0).
         boxes (Tensor): (bs, M, 4) normalised (cx, cy, w, h) targets.
         weights (Tensor): (bs, M) per-slot weights, 0 at padding.
+        image_sizes (Tensor, optional): (bs, 4) each image's (w, h, w, h) in pixels, by
+            which the boxes are scaled for an IoU loss other than GIoU; without it
+            that loss sees the normalised boxes.
 
     Returns:
         Tensor: (num_layers, 3), each layer's classification, L1 and IoU loss summed
@@ -49,12 +56,14 @@ def reconstruction_losses(loss_cls: nn.Module, loss_bbox: nn.Module, loss_iou: n
     boxes = boxes.view(bs, 1, num_targets, 4)
     weights = weights.view(bs, 1, num_targets)
     if not fused:
+        scale = None if image_sizes is None else image_sizes.view(bs, 1, 1, 4)
         return _module_sums(loss_cls, loss_bbox, loss_iou, cls_scores, bbox_preds, labels,
-                            boxes, weights)
+                            boxes, weights, scale)
     sums = torch.stack([_focal_sums(loss_cls, cls_scores, labels, weights),
                         *_box_sums(bbox_preds, boxes, weights, loss_iou.eps)], dim=1)
-    return sums * sums.new_tensor(
-        [loss_cls.loss_weight, loss_bbox.loss_weight, loss_iou.loss_weight])
+    return sums * host_tensor(
+        [loss_cls.loss_weight, loss_bbox.loss_weight, loss_iou.loss_weight], sums.dtype,
+        sums.device)
 
 
 def _focal_sums(loss: FocalLoss, logits: Tensor, labels: Tensor, weights: Tensor) -> Tensor:
@@ -103,18 +112,27 @@ def _box_sums(preds: Tensor, targets: Tensor, weights: Tensor,
 
 def _module_sums(loss_cls: nn.Module, loss_bbox: nn.Module, loss_iou: nn.Module,
                  cls_scores: Tensor, bbox_preds: Tensor, labels: Tensor, boxes: Tensor,
-                 weights: Tensor) -> Tensor:
-    """Any losses, through their modules on targets expanded to every slot."""
+                 weights: Tensor, scale: Optional[Tensor]) -> Tensor:
+    """Any losses, through their modules on targets expanded to every slot; the IoU
+    loss on boxes multiplied by ``scale`` (bs, 1, 1, 4) where given."""
     num_layers = cls_scores.size(0)
     shape = cls_scores.shape[:-1]  # (num_layers, bs, P, M)
+    pixel_preds, pixel_boxes = bbox_preds, boxes
+    if scale is not None:
+        pixel_preds, pixel_boxes = bbox_preds * scale, boxes * scale
     labels = labels.expand(shape).flatten()
-    boxes = boxes.expand(*shape, 4).flatten(0, 3)
     weights = weights.expand(shape).flatten()
-    bbox_preds = bbox_preds.flatten(0, 3)
+
+    def flat(box: Tensor) -> Tensor:
+        return box.expand(*shape, 4).flatten(0, 3)
+
+    # The weights are applied here, not by the modules: mmdet's box losses test
+    # ``torch.any(weight > 0)`` on the host (a device synchronisation) when given one.
     sums = [
-        loss_cls(cls_scores.flatten(0, 3), labels, weights, reduction_override='none'),
-        loss_bbox(bbox_preds, boxes, weights[:, None], reduction_override='none'),
-        loss_iou(bbox_cxcywh_to_xyxy(bbox_preds), bbox_cxcywh_to_xyxy(boxes), weights,
+        loss_cls(cls_scores.flatten(0, 3), labels, reduction_override='none'),
+        loss_bbox(flat(bbox_preds), flat(boxes), reduction_override='none').sum(-1),
+        loss_iou(bbox_cxcywh_to_xyxy(flat(pixel_preds)), bbox_cxcywh_to_xyxy(flat(pixel_boxes)),
                  reduction_override='none')
     ]
-    return torch.stack([s.reshape(num_layers, -1).sum(1) for s in sums], dim=1)
+    sums = [s.reshape(len(weights), -1).sum(1) * weights for s in sums]
+    return torch.stack([s.view(num_layers, -1).sum(1) for s in sums], dim=1)

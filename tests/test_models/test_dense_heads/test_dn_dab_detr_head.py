@@ -6,6 +6,8 @@ import torch
 from mmdet.registry import MODELS
 from mmdn.models.dense_heads import DNDABDETRHead  # noqa: F401
 
+from ..utils import HostToDeviceCopies
+
 
 def _head(num_classes=3):
     return MODELS.build(dict(
@@ -85,3 +87,19 @@ def test_no_dn_queries_gives_zero_losses():
     assert len(losses) == 9
     for v in losses.values():
         assert v.item() == 0 and torch.isfinite(v)
+
+
+def test_dn_losses_need_no_host_device_synchronisation():
+    """On the meta device a host step on the data fails; no blocking copy is made."""
+    head = _head().to('meta')
+    cls = torch.randn(2, 2, 4, 3, device='meta')
+    box = torch.rand(2, 2, 4, 4, device='meta')
+    meta = dict(num_dn_queries=4, num_groups=2, group_size=2, num_targets=6,
+                labels=torch.zeros(2, 2, dtype=torch.long, device='meta'),
+                boxes=torch.rand(2, 2, 4, device='meta'),
+                valid=torch.ones(2, 2, dtype=torch.bool, device='meta'),
+                image_sizes=torch.ones(2, 4, device='meta'))
+    with HostToDeviceCopies() as copies:
+        losses = head.loss_dn(cls, box, meta)
+    assert copies.blocking == []
+    assert len(losses) == 6 and all(v.device.type == 'meta' for v in losses.values())

@@ -4,21 +4,21 @@ import pytest
 import torch
 
 from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
-from mmdn.models.layers import DnQueryGenerator, dn_attention_mask
+from mmdn.models.layers import DnQueryGenerator, dn_attention_mask, dn_query_generator
 
-from ..utils import make_samples
+from ..utils import HostToDeviceCopies, make_samples
 
 
-def eq7_by_definition(P: int, M: int, N: int) -> torch.Tensor:
-    """Eq. 7 written out element by element."""
-    W = P * M + N
-    a = torch.zeros(W, W, dtype=torch.bool)
-    for i in range(W):
-        for j in range(W):
+def eq7_by_definition(P: int, M: int, N: int, rows=None) -> torch.Tensor:
+    """Eq. 7 written out element by element (the block ``rows`` x ``rows`` of it)."""
+    rows = range(P * M + N) if rows is None else rows
+    a = torch.zeros(len(rows), len(rows), dtype=torch.bool)
+    for a_i, i in enumerate(rows):
+        for a_j, j in enumerate(rows):
             if j < P * M and i // M != j // M:
-                a[i, j] = True
+                a[a_i, a_j] = True
             if j < P * M and i >= P * M:
-                a[i, j] = True
+                a[a_i, a_j] = True
     return a
 
 
@@ -214,3 +214,63 @@ def test_clean_groups_are_the_ground_truth():
     assert torch.equal(boxes, meta['boxes'][:, None].expand_as(boxes))
     noisy_labels, noisy_boxes, _ = gen.noised_groups(samples)
     assert not torch.equal(noisy_boxes, boxes) and not torch.equal(noisy_labels, labels)
+
+
+def test_mask_cache_holds_a_bounded_amount_of_boolean_masks():
+    cache = dn_query_generator._MASKS
+    cache.masks.clear()
+    for M in range(100, 501, 50):  # 0.6 to 7.8 MB each, 29 MB in all
+        dn_attention_mask(5, M, 300, dtype=torch.float32)
+    assert all(m.dtype == torch.bool for m in cache.masks.values())
+    assert sum(m.numel() for m in cache.masks.values()) <= cache.max_bytes
+    assert (5, 500, 300, 'cpu', False) in cache.masks  # the most recent kept
+    assert (5, 100, 300, 'cpu', False) not in cache.masks  # the oldest dropped
+    # A mask larger than the whole cache (1,000 objects in 5 groups) is built, not kept.
+    mask = dn_attention_mask(5, 1000, 300)
+    assert mask.shape == (5300, 5300) and (5, 1000, 300, 'cpu', False) not in cache.masks
+    assert torch.equal(mask[3990:5010, 3990:5010],
+                       eq7_by_definition(5, 1000, 300, rows=range(3990, 5010)))
+
+
+def test_dn_anchors_take_the_official_inverse_sigmoid_eps():
+    """Boxes clamped to the image's border sit at logit ±log(0.999 / 0.001)."""
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=1, with_box_noise=False)
+    samples = make_samples([1])
+    samples[0].gt_instances.bboxes = torch.tensor([[0., 0., 80., 64.]])  # the whole image
+    _, anchor, _, _ = gen(samples, 3)
+    limit = math.log(0.999 / 0.001)
+    torch.testing.assert_close(anchor[0, 0], torch.tensor([0., 0., limit, limit]))
+
+
+def test_noising_needs_no_host_device_synchronisation():
+    """On the meta device any data-dependent host step (``.item()``, ``nonzero``, a
+    label check on the host) fails; no index tensor is copied to it blocking."""
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, max_dn_queries=6).to('meta')
+    samples = make_samples([2, 0, 5])
+    for sample in samples:
+        sample.gt_instances = sample.gt_instances.to('meta')
+    with HostToDeviceCopies() as copies:
+        query, anchor, mask, meta = gen(samples, 10, mask_dtype=torch.float32)
+    assert copies.blocking == []
+    assert query.device.type == 'meta' and query.shape == (3, 5, 8) and mask.shape == (15, 15)
+    assert meta['image_sizes'].shape == (3, 4) and meta['num_targets'] == 1 * (2 + 0 + 5)
+
+
+def test_the_copy_recorder_sees_blocking_copies():
+    with HostToDeviceCopies() as copies:
+        torch.tensor([1, 2], device='meta')
+        torch.zeros(2, device='meta').new_tensor([1.])
+        torch.ones(2).to('meta')
+        torch.ones(2).to('meta', non_blocking=True)
+    assert copies.blocking == ['tensor', 'new_tensor', 'to']
+
+
+def test_labels_on_an_accelerator_are_checked_only_when_asked():
+    samples = make_samples([2])
+    for sample in samples:
+        sample.gt_instances = sample.gt_instances.to('meta')
+        sample.gt_instances.labels = torch.full((2, ), 9, device='meta')
+    DnQueryGenerator(num_classes=6, embed_dims=8).to('meta').noised_groups(samples)
+    with pytest.raises(NotImplementedError):  # meta tensors cannot be read on the host
+        DnQueryGenerator(num_classes=6, embed_dims=8, check_labels=True).to(
+            'meta').noised_groups(samples)

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mmdet.models.losses import CrossEntropyLoss, FocalLoss, GIoULoss, L1Loss
+from mmdet.models.losses import CrossEntropyLoss, DIoULoss, FocalLoss, GIoULoss, L1Loss
 from mmdn.models.losses import reconstruction_losses
 
 
@@ -75,3 +75,31 @@ def test_other_losses_go_through_their_modules():
     torch.testing.assert_close(out[:, 0], expected)
     l1 = ((bbox_preds - boxes[:, None]).abs().sum(-1) * weights[:, None]).sum(dim=(1, 2, 3))
     torch.testing.assert_close(out[:, 1], l1)
+
+
+def _diou_loss(pred, target, eps=1e-6):
+    """1 - DIoU of (..., 4) (cx, cy, w, h) boxes, written out."""
+    p1, p2 = pred[..., :2] - pred[..., 2:] / 2, pred[..., :2] + pred[..., 2:] / 2
+    t1, t2 = target[..., :2] - target[..., 2:] / 2, target[..., :2] + target[..., 2:] / 2
+    inter = (torch.min(p2, t2) - torch.max(p1, t1)).clamp(min=0).prod(-1)
+    union = pred[..., 2:].prod(-1) + target[..., 2:].prod(-1) - inter + eps
+    diagonal = ((torch.max(p2, t2) - torch.min(p1, t1)) ** 2).sum(-1) + eps
+    centres = ((pred[..., :2] - target[..., :2]) ** 2).sum(-1)
+    return 1 - inter / union + centres / diagonal
+
+
+def test_a_scale_dependent_iou_loss_sees_boxes_in_pixels():
+    """DIoU changes when the axes are scaled differently: it is taken on each image's
+    pixel boxes, as the matching part's."""
+    cls_scores, bbox_preds, labels, boxes, weights = random_case()
+    sizes = torch.tensor([[200., 50., 200., 50.], [64., 128., 64., 128.]])
+    losses = (FocalLoss(), L1Loss(), DIoULoss(loss_weight=2.))
+    out = reconstruction_losses(*losses, cls_scores, bbox_preds, labels, boxes, weights, sizes)
+    scale = sizes.view(1, 2, 1, 1, 4)
+    per_slot = _diou_loss(bbox_preds * scale, boxes[:, None] * scale)  # (layers, bs, P, M)
+    expected = 2 * (per_slot * weights[:, None]).sum(dim=(1, 2, 3))
+    torch.testing.assert_close(out[:, 2], expected.detach(), rtol=1e-5, atol=1e-5)
+    normalised = reconstruction_losses(*losses, cls_scores, bbox_preds, labels, boxes,
+                                       weights)
+    assert not torch.allclose(normalised[:, 2], out[:, 2], rtol=1e-2)
+    torch.testing.assert_close(normalised[:, :2], out[:, :2])  # focal and L1 unchanged

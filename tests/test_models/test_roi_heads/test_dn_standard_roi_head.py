@@ -28,11 +28,20 @@ def _batch(counts, seed=0):
     return inputs, samples
 
 
+def _real(targets):
+    """The RoIs, labels and boxes of the slots with weight 1."""
+    keep = targets['weights'] > 0
+    return targets['rois'][keep], targets['labels'][keep], targets['gt_boxes'][keep]
+
+
 def test_dn_rois_are_assigned_to_exactly_their_source_object():
     head = _model(with_box_noise=False).roi_head
     samples = make_samples([3, 1])
-    rois, labels, gt_boxes = head.dn_rois(samples)
-    assert rois.shape == (10 * 4, 5)
+    targets = head.dn_targets(samples)
+    # Every slot of the (bs, P, M) = (2, 10, 3) grid; image 1's padding weighs 0.
+    assert targets['rois'].shape == (2 * 10 * 3, 5)
+    assert targets['weights'].view(2, 10, 3).tolist() == [[[1.] * 3] * 10, [[1., 0., 0.]] * 10]
+    rois, labels, gt_boxes = _real(targets)
     expected_boxes = torch.cat([s.gt_instances.bboxes for s in samples])
     expected_labels = torch.cat([s.gt_instances.labels for s in samples])
     # Image-major, then group, then object.
@@ -47,7 +56,7 @@ def test_noised_rois_stay_around_their_object():
     head = _model().roi_head
     samples = make_samples([4, 2])
     torch.manual_seed(0)
-    rois, labels, gt_boxes = head.dn_rois(samples)
+    rois, labels, gt_boxes = _real(head.dn_targets(samples))
     roi_centres = (rois[:, 1:3] + rois[:, 3:]) / 2
     gt_centres, gt_sizes = (gt_boxes[:, :2] + gt_boxes[:, 2:]) / 2, gt_boxes[:, 2:] - gt_boxes[:, :2]
     assert ((roi_centres - gt_centres).abs() <= 0.4 * gt_sizes / 2 + 1e-4).all()
@@ -70,6 +79,25 @@ def test_losses_train_the_box_head():
     assert model.roi_head.bbox_head.fc_cls.weight.grad.abs().sum() > 0
 
 
+def test_dn_losses_equal_the_box_heads_own_loss_on_the_real_rois():
+    """mmdet's BBoxHead.loss on the real denoising RoIs alone (all positive, weight 1)
+    gives the same values as the weighted grid with its padding."""
+    head = _model().roi_head
+    torch.manual_seed(0)
+    targets = head.dn_targets(make_samples([3, 1]))
+    K = len(targets['labels'])
+    cls_score, bbox_pred = torch.randn(K, 81), torch.randn(K, 4 * 80)
+    losses = head.loss_dn(cls_score, bbox_pred, targets)
+    keep = targets['weights'] > 0
+    rois, labels, gt_boxes = _real(targets)
+    expected = head.bbox_head.loss(
+        cls_score[keep], bbox_pred[keep], rois, labels, torch.ones(len(labels)),
+        head.bbox_head.bbox_coder.encode(rois[:, 1:], gt_boxes), torch.ones(len(labels), 4))
+    for key in ('loss_cls', 'loss_bbox', 'acc'):
+        torch.testing.assert_close(losses[f'dn_{key}'], expected[key].reshape(()), rtol=1e-5,
+                                   atol=1e-6)
+
+
 def test_zero_size_objects_are_left_out_of_the_dn_part():
     """Their box deltas are undefined (mmdet's own matching part, with ground truth as
     proposals, gives NaN for them; CocoDataset drops them when loading)."""
@@ -77,18 +105,20 @@ def test_zero_size_objects_are_left_out_of_the_dn_part():
     model.train()
     inputs, samples = _batch([3, 2])
     samples[0].gt_instances.bboxes[0, 2] = samples[0].gt_instances.bboxes[0, 0]
-    rois, _, gt_boxes = model.roi_head.dn_rois(samples)
+    targets = model.roi_head.dn_targets(samples)
+    rois, _, gt_boxes = _real(targets)
     assert len(rois) == 10 * 4 and ((gt_boxes[:, 2:] - gt_boxes[:, :2]) > 0).all()
-    losses = model.roi_head.loss_dn(model.extract_feat(inputs), samples)
-    assert all(torch.isfinite(v) for v in losses.values())
+    losses = model.loss(inputs, samples)
+    assert all(torch.isfinite(v).all() for k, v in losses.items() if k.startswith('dn_'))
 
 
-def test_without_objects_there_is_no_dn_part():
+def test_without_objects_the_dn_losses_are_zeros_in_the_graph():
     model = _model()
     model.train()
     inputs, samples = _batch([0, 0])
     losses = model.loss(inputs, samples)
-    assert not any(k.startswith('dn_') for k in losses)
+    assert all(float(losses[k]) == 0 for k in ('dn_loss_cls', 'dn_loss_bbox', 'dn_acc'))
+    assert losses['dn_loss_cls'].requires_grad
 
 
 def test_box_only_generator_has_no_parameters_and_refuses_queries():

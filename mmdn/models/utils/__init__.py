@@ -1,0 +1,3 @@
+from .host_tensor import host_tensor
+
+__all__ = ['host_tensor']
