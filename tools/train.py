@@ -16,15 +16,17 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmdn.engine import (check_data_files, check_num_classes, find_invalid_json,
-                         load_tool_config, setup_distributed, teardown_distributed)
+from mmdn.engine import (check_data_files, check_num_classes, configure_amp,
+                         find_invalid_json, load_tool_config, setup_distributed,
+                         teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a detector')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: float16 on CUDA, bfloat16 elsewhere')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the total batch size / base_batch_size')
     parser.add_argument(
@@ -45,8 +47,7 @@ def main() -> None:
     args = parse_args()
     cfg = load_tool_config(args)
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+        configure_amp(cfg)
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise KeyError(f'{args.config} has no auto_scale_lr.base_batch_size')
@@ -57,6 +58,12 @@ def main() -> None:
         if not osp.isfile(args.resume):
             raise FileNotFoundError(f'--resume: checkpoint {args.resume} does not exist')
         cfg.resume, cfg.load_from = True, args.resume
+    if cfg.get('load_from') and not cfg.get('resume', False):
+        # Fine-tuning: the weights whose shapes fit (another class count re-initialises the
+        # classifier and the label embedding), after the model's initialisation.
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                            dict(type='LoadFittingWeightsHook', checkpoint=cfg.load_from)]
+        cfg.load_from = None
     splits = ('train', 'val') if cfg.get('val_cfg') else ('train', )
     check_data_files(cfg, splits)
     check_num_classes(cfg, splits)

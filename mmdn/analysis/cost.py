@@ -2,7 +2,7 @@
 batch (random weights, no data, no downloads)."""
 import statistics
 import time
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple, Union
 
 import torch
 from mmengine.config import Config
@@ -44,19 +44,19 @@ class ModelCost:
     """One config's model (random weights), optimizer and synthetic batch.
 
     Args:
-        config (str): the config file.
+        config (str | Config): the config file, or a loaded config.
         shape (tuple[int, int]): image (h, w).
         num_images (int): images a step.
         objects (int): ground-truth objects an image.
         device (str): where to run.
     """
 
-    def __init__(self, config: str, shape: Tuple[int, int], num_images: int, objects: int,
-                 device: str) -> None:
-        cfg = Config.fromfile(config)
+    def __init__(self, config: Union[str, Config], shape: Tuple[int, int], num_images: int,
+                 objects: int, device: str) -> None:
+        cfg = config if isinstance(config, Config) else Config.fromfile(config)
         cfg.model.backbone.init_cfg = None
         torch.manual_seed(0)
-        self.name = config
+        self.name = cfg.filename
         self.model = MODELS.build(cfg.model).to(device)
         self.model.init_weights()
         self.optim_wrapper = build_optim_wrapper(self.model, cfg.optim_wrapper)

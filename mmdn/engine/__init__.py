@@ -1,14 +1,16 @@
+from .amp import BF16OptimWrapper, configure_amp
 from .checkpoint import CheckpointError, register_checkpoint_loading
 from .distributed import (MMDNDistributedDataParallel, setup_distributed,
                           teardown_distributed)
 from .files import write_atomically
-from .hooks import MatchingInstabilityHook, instability
+from .hooks import (LoadFittingWeightsHook, MatchingInstabilityHook, instability,
+                    load_fitting_weights)
 from .input_checks import (check_custom_imports, check_data_files, check_num_classes,
                            find_invalid_json, load_tool_config)
 
 __all__ = [
-    'CheckpointError', 'register_checkpoint_loading', 'MMDNDistributedDataParallel',
+    'BF16OptimWrapper', 'configure_amp', 'CheckpointError', 'register_checkpoint_loading', 'MMDNDistributedDataParallel',
     'setup_distributed', 'teardown_distributed', 'check_custom_imports', 'check_data_files',
-    'check_num_classes', 'find_invalid_json', 'load_tool_config', 'MatchingInstabilityHook',
-    'instability', 'write_atomically'
+    'check_num_classes', 'find_invalid_json', 'load_tool_config', 'LoadFittingWeightsHook',
+    'load_fitting_weights', 'MatchingInstabilityHook', 'instability', 'write_atomically'
 ]

@@ -83,6 +83,19 @@ def test_degenerate_and_outside_boxes_train_without_nan(config):
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
 
 
+def test_an_image_with_a_thousand_objects_trains_without_nan(config):
+    """A dense image beside an empty one, with the dense-scene cap on the DN queries
+    (1,000: one group of the 1,000 objects)."""
+    model = build_model(config, max_dn_queries=1000)
+    model.train()
+    inputs, samples = make_batch([1000, 0])
+    losses = model.loss(inputs, samples)
+    total = sum(losses.values())
+    total.backward()
+    assert torch.isfinite(total) and losses['dn_loss_bbox'] > 0
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
 def test_mask_isolates_the_matching_part(config):
     """Perturbing the DN queries leaves every matching-query output unchanged."""
     model = build_model(config)
