@@ -7,12 +7,13 @@ Steps, each a subprocess of the repo's own tools (their output in WORK_DIR/*.log
 
 1. writes a COCO-format set (:mod:`mmdn.datasets.coco_rehearsal`: crowd-only and empty
    images, a dense image, 1-px and image-sized boxes, 4:1 and 1:4 images);
-2. derives ``WORK_DIR/config/<name>_rehearsal.py`` from CONFIG: the set as its data, the ResNet
-   backbone at depth 18 without pretrained weights (the neck's input widths to match),
-   every resize and crop size of its pipelines times ``--scale``, ``--images-per-process``
-   images a batch, everything else as CONFIG has it (the multi-scale resize, the random
+2. derives ``WORK_DIR/config/<name>_rehearsal.py`` from CONFIG: the set as its data,
+   the ResNet backbone at depth 18 without pretrained weights (the neck's input widths
+   to match; a DC5 backbone keeps its dilation in mmdet's layout, as torchvision has no
+   dilated ResNet-18), every resize and crop size of its pipelines times ``--scale``,
+   ``--images-per-process`` images a batch, everything else as CONFIG has it (the multi-scale resize, the random
    crop with negative crops, the model's transformer, the DN part, the schedule's
-   optimizer);
+   optimizer), without its ``load_from`` (a fine-tuning config starts from scratch);
 3. trains one epoch in ``--processes`` processes (``tools/dist_train.sh``; gloo on a
    machine without CUDA), then resumes from its checkpoint for a second epoch;
 4. tests the final checkpoint (``tools/dist_test.sh``) with COCO metrics.
@@ -81,6 +82,8 @@ def rehearsal_config(cfg: Config, data_root: str, args: argparse.Namespace) -> C
         raise ValueError(f'{args.config}: the rehearsal shrinks ResNet backbones, got '
                          f'{backbone.type}')
     backbone.update(depth=18, init_cfg=None)
+    if backbone.type == 'ResNetTorchvisionDilation':  # bottleneck blocks only: DC5 as mmdet's
+        backbone.type = 'ResNet'
     widths = [R18_WIDTHS[i] for i in backbone.out_indices]
     neck = model.get('neck')
     if neck is not None:
@@ -98,10 +101,11 @@ def rehearsal_config(cfg: Config, data_root: str, args: argparse.Namespace) -> C
     for split in ('val', 'test'):
         cfg[f'{split}_evaluator'].ann_file = osp.join(data_root,
                                                       'annotations/instances_val2017.json')
+    # A fine-tuning config's checkpoint is of the full-size model: start from scratch.
+    cfg.load_from = None
     cfg.train_cfg.update(max_epochs=2, val_interval=100)
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=2)
-    # The learning-rate steps of a 12- or 50-epoch schedule lie beyond the rehearsal.
     cfg.work_dir = args.work_dir
     return cfg
 

@@ -83,10 +83,11 @@ def test_degenerate_and_outside_boxes_train_without_nan(config):
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
 
 
-def test_an_image_with_a_thousand_objects_trains_without_nan(config):
+@pytest.mark.parametrize('dense_config', DN_DEMO_CONFIGS[::3])
+def test_an_image_with_a_thousand_objects_trains_without_nan(dense_config):
     """A dense image beside an empty one, with the dense-scene cap on the DN queries
     (1,000: one group of the 1,000 objects)."""
-    model = build_model(config, max_dn_queries=1000)
+    model = build_model(dense_config, max_dn_queries=1000)
     model.train()
     inputs, samples = make_batch([1000, 0])
     losses = model.loss(inputs, samples)

@@ -1,0 +1,23 @@
+"""The COCO rehearsal, short form: the flagship config in 2 processes, resume and test."""
+import re
+
+from ..conftest import run_tool
+
+
+def test_rehearsal_of_dn_dab_detr_trains_resumes_and_tests(tmp_path):
+    proc = run_tool(['tools/misc/rehearse_coco.py', 'configs/dn_dab_detr_r50_50e.py',
+                     '--processes', '2', '--work-dir', str(tmp_path), '--port', '29640'],
+                    timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for step in ('train (epoch 1)', 'resume (epoch 2)', 'test'):
+        assert f'{step}: ok' in proc.stdout
+    config = (tmp_path / 'config' / 'dn_dab_detr_r50_50e_rehearsal.py').read_text()
+    # The config's own pipeline, scaled: multi-scale resize and negative crops.
+    assert 'RandomChoiceResize' in config and 'allow_negative_crop=True' in config
+    assert 'depth=18' in config and 'in_channels=[\n            512,' in config
+    train_log = (tmp_path / 'train.log').read_text()
+    assert 'Distributed training: True' in train_log
+    assert 'Epoch(train) [1][3/3]' in train_log
+    resume_log = (tmp_path / 'resume.log').read_text()
+    assert 'resumed epoch: 1, iter: 3' in resume_log and 'Epoch(train) [2][3/3]' in resume_log
+    assert re.search(r'Epoch\(test\) \[4/4\] +coco/bbox_mAP: \d', (tmp_path / 'test.log').read_text())
