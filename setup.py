@@ -18,7 +18,7 @@ setup(
     long_description=(HERE / 'README.md').read_text(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmdn', 'mmdn.*']),
-    python_requires='>=3.8',
+    python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt'),
     extras_require=dict(
         tests=read_requirements('tests.txt'),

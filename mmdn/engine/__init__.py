@@ -9,8 +9,9 @@ from .input_checks import (check_custom_imports, check_data_files, check_num_cla
                            find_invalid_json, load_tool_config)
 
 __all__ = [
-    'BF16OptimWrapper', 'configure_amp', 'CheckpointError', 'register_checkpoint_loading', 'MMDNDistributedDataParallel',
-    'setup_distributed', 'teardown_distributed', 'check_custom_imports', 'check_data_files',
-    'check_num_classes', 'find_invalid_json', 'load_tool_config', 'LoadFittingWeightsHook',
-    'load_fitting_weights', 'MatchingInstabilityHook', 'instability', 'write_atomically'
+    'BF16OptimWrapper', 'configure_amp', 'CheckpointError', 'register_checkpoint_loading',
+    'MMDNDistributedDataParallel', 'setup_distributed', 'teardown_distributed',
+    'check_custom_imports', 'check_data_files', 'check_num_classes', 'find_invalid_json',
+    'load_tool_config', 'LoadFittingWeightsHook', 'load_fitting_weights',
+    'MatchingInstabilityHook', 'instability', 'write_atomically'
 ]

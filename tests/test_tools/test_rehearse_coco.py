@@ -20,4 +20,5 @@ def test_rehearsal_of_dn_dab_detr_trains_resumes_and_tests(tmp_path):
     assert 'Epoch(train) [1][3/3]' in train_log
     resume_log = (tmp_path / 'resume.log').read_text()
     assert 'resumed epoch: 1, iter: 3' in resume_log and 'Epoch(train) [2][3/3]' in resume_log
-    assert re.search(r'Epoch\(test\) \[4/4\] +coco/bbox_mAP: \d', (tmp_path / 'test.log').read_text())
+    test_log = (tmp_path / 'test.log').read_text()
+    assert re.search(r'Epoch\(test\) \[4/4\] +coco/bbox_mAP: \d', test_log)

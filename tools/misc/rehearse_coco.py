@@ -10,10 +10,12 @@ Steps, each a subprocess of the repo's own tools (their output in WORK_DIR/*.log
 2. derives ``WORK_DIR/config/<name>_rehearsal.py`` from CONFIG: the set as its data,
    the ResNet backbone at depth 18 without pretrained weights (the neck's input widths
    to match; a DC5 backbone keeps its dilation in mmdet's layout, as torchvision has no
-   dilated ResNet-18), every resize and crop size of its pipelines times ``--scale``,
-   ``--images-per-process`` images a batch, everything else as CONFIG has it (the multi-scale resize, the random
-   crop with negative crops, the model's transformer, the DN part, the schedule's
-   optimizer), without its ``load_from`` (a fine-tuning config starts from scratch);
+   dilated ResNet-18), at most 300 queries for two-stage models (DINO selects its
+   queries among the encoder's points), every resize and crop size of its pipelines
+   times ``--scale``, ``--images-per-process`` images a batch, everything else as CONFIG has it (the
+   multi-scale resize, the random crop with negative crops, the model's transformer, the
+   DN part, the schedule's optimizer), without its ``load_from`` (a fine-tuning config
+   starts from scratch);
 3. trains one epoch in ``--processes`` processes (``tools/dist_train.sh``; gloo on a
    machine without CUDA), then resumes from its checkpoint for a second epoch;
 4. tests the final checkpoint (``tools/dist_test.sh``) with COCO metrics.
@@ -88,6 +90,10 @@ def rehearsal_config(cfg: Config, data_root: str, args: argparse.Namespace) -> C
     neck = model.get('neck')
     if neck is not None:
         neck.in_channels = widths
+    if model.get('as_two_stage') and model.num_queries > 300:
+        # Two-stage query selection takes the top num_queries encoder points: 900 is more
+        # than the scaled images' feature maps hold.
+        model.num_queries = 300
     for split in ('train', 'val', 'test'):
         loader = cfg[f'{split}_dataloader']
         loader.update(num_workers=0, persistent_workers=False)

@@ -58,7 +58,8 @@ def test_noised_rois_stay_around_their_object():
     torch.manual_seed(0)
     rois, labels, gt_boxes = _real(head.dn_targets(samples))
     roi_centres = (rois[:, 1:3] + rois[:, 3:]) / 2
-    gt_centres, gt_sizes = (gt_boxes[:, :2] + gt_boxes[:, 2:]) / 2, gt_boxes[:, 2:] - gt_boxes[:, :2]
+    gt_centres = (gt_boxes[:, :2] + gt_boxes[:, 2:]) / 2
+    gt_sizes = gt_boxes[:, 2:] - gt_boxes[:, :2]
     assert ((roi_centres - gt_centres).abs() <= 0.4 * gt_sizes / 2 + 1e-4).all()
     assert not torch.allclose(rois[:, 1:], gt_boxes)
     ious = bbox_overlaps(rois[:, 1:], gt_boxes, is_aligned=True)
