@@ -1,6 +1,6 @@
 # The baseline of known-object detection, 0.5 / 0.5 split (§5.7.1, its Table 3: 37.8 AP):
 # DAB-DETR R50 50e trained and evaluated on the unknown classes only. The annotation files
-# are written by tools/analysis/unknown_class_annotations.py from
+# are written by tools/dataset_converters/unknown_class_annotations.py from
 # dn_dab_detr_r50_50e_known0.5.py (its split) and the COCO train / val files.
 _base_ = '../dab_detr_r50_50e.py'
 train_dataloader = dict(

@@ -1,7 +1,7 @@
 # Known-object detection, 0.5 / 0.5 split (§5.7.1, its Table 3: 39.1 AP on the unknown
 # classes; 40.3 given the known objects, see the _cond config): the 0.7 config with
 # mmdn.analysis.known_class_split(80, 0.5, seed=0); its unknown classes' annotations:
-#   python tools/analysis/unknown_class_annotations.py THIS_CONFIG \
+#   python tools/dataset_converters/unknown_class_annotations.py THIS_CONFIG \
 #       data/coco/annotations/instances_val2017.json \
 #       data/coco/annotations/instances_val2017_known0.5_unknown.json
 _base_ = './dn_dab_detr_r50_50e_known0.7.py'

@@ -4,7 +4,7 @@
 # which see it (no DN -> matching mask), learn the 24 unknown ones. The split is
 # mmdn.analysis.known_class_split(80, 0.7, seed=0). It is evaluated on the unknown classes,
 # whose annotations are written once by
-#   python tools/analysis/unknown_class_annotations.py THIS_CONFIG \
+#   python tools/dataset_converters/unknown_class_annotations.py THIS_CONFIG \
 #       data/coco/annotations/instances_val2017.json \
 #       data/coco/annotations/instances_val2017_known0.7_unknown.json
 _base_ = '../dn_dab_detr_r50_50e.py'

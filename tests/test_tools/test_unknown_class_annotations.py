@@ -1,4 +1,4 @@
-"""tools/analysis/unknown_class_annotations.py on a small COCO file."""
+"""tools/dataset_converters/unknown_class_annotations.py on a small COCO file."""
 import json
 
 from ..conftest import run_tool
@@ -18,7 +18,8 @@ def _coco(path):
 
 def test_writes_the_unknown_classes(tmp_path):
     src, out = _coco(tmp_path / 'val.json'), tmp_path / 'sub' / 'val_unknown.json'
-    proc = run_tool(['tools/analysis/unknown_class_annotations.py', CONFIG, str(src), str(out)])
+    proc = run_tool(['tools/dataset_converters/unknown_class_annotations.py', CONFIG, str(src),
+                     str(out)])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert '2 of 5 annotations kept' in proc.stdout
     result = json.loads(out.read_text())
@@ -39,7 +40,7 @@ def test_bad_input_is_named_and_nothing_is_written(tmp_path):
     (tmp_path / 'bad.json').write_text('{"images": [')
     cases.append(([CONFIG, str(tmp_path / 'bad.json'), str(out)], 'bad.json is not valid JSON'))
     for args, message in cases:
-        proc = run_tool(['tools/analysis/unknown_class_annotations.py', *args])
+        proc = run_tool(['tools/dataset_converters/unknown_class_annotations.py', *args])
         assert proc.returncode != 0 and message in proc.stderr, proc.stderr[-2000:]
     assert not out.exists()
     assert json.loads(src.read_text())['annotations'][1]['category_id'] == 3

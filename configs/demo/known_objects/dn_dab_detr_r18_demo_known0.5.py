@@ -1,7 +1,7 @@
 # Known-object detection (§5.7.1) on the demo dataset: the demo DN-DAB-DETR given the
 # objects of 3 of the 6 classes (known_class_split(6, 0.5, seed=0): triangle, diamond,
 # star), detecting the other 3. The unknown classes' annotations:
-#   python tools/analysis/unknown_class_annotations.py THIS_CONFIG \
+#   python tools/dataset_converters/unknown_class_annotations.py THIS_CONFIG \
 #       data/demo/annotations/val.json data/demo/annotations/val_known0.5_unknown.json
 _base_ = '../dn_dab_detr_r18_demo.py'
 model = dict(

@@ -8,7 +8,7 @@ baseline trained on the unknown classes only trains on.
 
 Example (the demo's 0.5 / 0.5 split)::
 
-    python tools/analysis/unknown_class_annotations.py \\
+    python tools/dataset_converters/unknown_class_annotations.py \\
         configs/demo/known_objects/dn_dab_detr_r18_demo_known0.5.py \\
         data/demo/annotations/val.json data/demo/annotations/val_known0.5_unknown.json
 """
