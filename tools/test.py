@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 from mmdet.evaluation import DumpDetResults
 from mmdn.engine import (check_data_files, check_num_classes, find_invalid_json,
                          load_tool_config, setup_distributed, teardown_distributed)
-from mmdn.engine.checkpoint import load_local_checkpoint
+from mmdn.engine.checkpoint import check_checkpoint_file
 
 
 def parse_args() -> argparse.Namespace:
@@ -58,10 +58,9 @@ def main() -> None:
     cfg = load_tool_config(args)
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         raise ValueError(f'--out {args.out}: the predictions are dumped to a .pkl file')
-    # Read the checkpoint once up front: a missing or truncated file stops here, before
-    # the runner writes logs or --out is touched.
-    load_local_checkpoint(args.checkpoint, map_location='cpu')
-    cfg.load_from = args.checkpoint
+    # A missing or truncated file stops here, before the runner writes logs or --out is
+    # touched; the runner then reads it, once.
+    cfg.load_from = check_checkpoint_file(args.checkpoint)
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     check_data_files(cfg, ('test', ))

@@ -69,8 +69,9 @@ class CheckpointError(RuntimeError):
     """A checkpoint file that is missing, truncated or not a checkpoint."""
 
 
-def load_local_checkpoint(filename: str, map_location: Optional[Any] = None) -> Any:
-    """MMEngine's loader for local paths, with errors that name the file."""
+def check_checkpoint_file(filename: str) -> str:
+    """Fails naming the file unless it exists and is a complete torch checkpoint archive
+    (or a legacy pickle), without reading its tensors; returns the expanded path."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint {filename} does not exist')
@@ -82,6 +83,12 @@ def load_local_checkpoint(filename: str, map_location: Optional[Any] = None) -> 
         raise CheckpointError(
             f'checkpoint {filename} cannot be read: it is truncated or not a torch '
             'checkpoint (no complete zip archive)')
+    return filename
+
+
+def load_local_checkpoint(filename: str, map_location: Optional[Any] = None) -> Any:
+    """MMEngine's loader for local paths, with errors that name the file."""
+    filename = check_checkpoint_file(filename)
     try:
         return torch.load(filename, map_location=map_location)
     except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as err:

@@ -7,7 +7,8 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
 import mmdn  # noqa: F401  (installs the allow-list and the loader)
-from mmdn.engine.checkpoint import CheckpointError, history_buffer_getattr
+from mmdn.engine.checkpoint import (CheckpointError, check_checkpoint_file,
+                                    history_buffer_getattr)
 
 
 def _mmengine_like_checkpoint():
@@ -76,3 +77,7 @@ def test_missing_empty_truncated_and_foreign_files_name_the_path(tmp_path):
         with pytest.raises(CheckpointError, match=what) as err:
             CheckpointLoader.load_checkpoint(str(path))
         assert str(path) in str(err.value)
+        # The checks alone (tools/test.py), without loading the tensors.
+        with pytest.raises(CheckpointError, match=what):
+            check_checkpoint_file(str(path))
+    assert check_checkpoint_file(str(good)) == str(good)
