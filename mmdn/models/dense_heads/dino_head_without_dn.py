@@ -36,6 +36,8 @@ class DINOHeadWithoutDN(DINOHead):
                       batch_gt_instances: InstanceList, batch_img_metas: List[dict],
                       batch_gt_instances_ignore: Optional[InstanceList] = None) -> Dict:
         """DINOHead's losses of the matching queries and the encoder proposals."""
+        # Not DINOHead.loss_by_feat (it needs dn_meta) nor DeformableDETRHead's (its
+        # encoder loss is on class-agnostic targets): DETR's per-layer losses, then DINO's.
         losses = DETRHead.loss_by_feat(self, layers_cls_scores, layers_bbox_preds,
                                        batch_gt_instances, batch_img_metas,
                                        batch_gt_instances_ignore)

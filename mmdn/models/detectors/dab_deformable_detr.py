@@ -58,7 +58,8 @@ class DABDeformableDETR(DABDETR):
                 m.init_weights()
         normal_(self.level_embed)
 
-    # Deformable DETR's flattening of the levels (masks, positions, level embedding).
+    # Deformable DETR's flattening of the levels (masks, positions, level embedding),
+    # borrowed: this model is a DAB-DETR (its base) whose encoder is Deformable DETR's.
     get_valid_ratio = staticmethod(DeformableDETR.get_valid_ratio)
 
     def pre_transformer(self, mlvl_feats: Tuple[Tensor],

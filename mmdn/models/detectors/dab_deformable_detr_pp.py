@@ -48,6 +48,8 @@ class DABDeformableDETRPP(DeformableDETR):
     def init_weights(self) -> None:
         """Xavier for the transformer, mmcv's init for deformable attention, as the
         official code; content and anchors (before sigmoid) keep N(0, 1)."""
+        # Not DeformableDETR.init_weights: it initialises a reference_points layer, which
+        # the 4-D anchors replace here.
         DetectionTransformer.init_weights(self)
         for coder in self.encoder, self.decoder:
             for p in coder.parameters():

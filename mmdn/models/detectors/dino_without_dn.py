@@ -21,6 +21,7 @@ class DINOWithoutDN(DINO):
     """
 
     def __init__(self, *args, **kwargs) -> None:
+        # Not DINO.__init__: it always builds its contrastive generator from a dn_cfg.
         DeformableDETR.__init__(self, *args, **kwargs)
         if not (self.as_two_stage and self.with_box_refine):
             raise ValueError(f'{type(self).__name__} needs as_two_stage=True and '
