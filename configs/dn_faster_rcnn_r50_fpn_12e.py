@@ -5,5 +5,4 @@ _base_ = './faster_rcnn_r50_fpn_12e.py'
 model = dict(
     roi_head=dict(
         type='DNStandardRoIHead',
-        dn_cfg=dict(num_groups=10, box_noise_scale=(0.4, 0.4), with_label_noise=False,
-                    with_attn_mask=False)))
+        dn_cfg=dict(num_groups=10)))

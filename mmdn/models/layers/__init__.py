@@ -3,7 +3,7 @@ from .anchor_detr_layers import (AnchorDetrTransformerDecoder,
                                  AnchorDetrTransformerEncoder,
                                  AnchorDetrTransformerEncoderLayer, sine_embedding_1d)
 from .dab_deformable_pp_layers import DABDeformablePPTransformerDecoder
-from .dn_query_generator import (DnQueryGenerator, build_dn_query_generator,
+from .dn_query_generator import (DnBoxNoiser, DnQueryGenerator, build_dn_query_generator,
                                  dn_attention_mask)
 from .multi_level_dab_layers import (MultiLevelConditionalAttention,
                                      MultiLevelDABDetrTransformerDecoder,
@@ -13,7 +13,7 @@ from .row_column_attention import RowColumnDecoupledAttention
 __all__ = [
     'AnchorDetrTransformerDecoder', 'AnchorDetrTransformerDecoderLayer',
     'AnchorDetrTransformerEncoder', 'AnchorDetrTransformerEncoderLayer', 'sine_embedding_1d',
-    'DABDeformablePPTransformerDecoder', 'DnQueryGenerator', 'build_dn_query_generator',
+    'DABDeformablePPTransformerDecoder', 'DnBoxNoiser', 'DnQueryGenerator', 'build_dn_query_generator',
     'dn_attention_mask',
     'MultiLevelConditionalAttention', 'MultiLevelDABDetrTransformerDecoder',
     'MultiLevelDABDetrTransformerDecoderLayer', 'RowColumnDecoupledAttention'

@@ -1,7 +1,8 @@
 """The denoising (DN) part of DN-DETR (paper §4.3-4.5, Eqs. 5-7), for any DETR-like model.
 
 :class:`DnQueryGenerator` turns a batch's ground truth into P groups of noised queries
-that enter the decoder beside the L matching queries, and the attention mask of Eq. 7.
+that enter the decoder beside the L matching queries, and the attention mask of Eq. 7;
+its box part, :class:`DnBoxNoiser`, serves detectors whose denoising part is boxes alone.
 It is vectorised over images and groups: the ground truth is padded once to a (bs, M)
 grid and everything after works on the (bs, P*M) grid of slots, with no scatter and
 no per-image or per-group operation.
@@ -25,6 +26,7 @@ both), an optional cap on the number of DN queries, and no loop over images or g
 """
 import copy
 import functools
+import inspect
 import itertools
 from collections import OrderedDict
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
@@ -111,29 +113,28 @@ def _eq7_mask(num_groups: int, group_size: int, num_matching_queries: int,
     return mask
 
 
+def _check_values(checks: Dict[str, Tuple[object, bool, str]]) -> None:
+    """Raises naming the first ``dn_cfg`` key whose value is not what it must be."""
+    for key, (value, ok, want) in checks.items():
+        if not ok:
+            raise ValueError(f'dn_cfg.{key} must be {want}, got {value!r}')
+
+
 @MODELS.register_module()
-class DnQueryGenerator(BaseModule):
-    """Builds the denoising queries, their anchors and the attention mask of Eq. 7.
+class DnBoxNoiser(BaseModule):
+    """The box part of denoising (§4.3): P noised copies of every ground-truth box.
+
+    For detectors whose denoising part is boxes alone (the RoIs of DN-Faster R-CNN,
+    §4.8): no parameters, no label flipping, no queries and no attention mask;
+    :class:`DnQueryGenerator` adds those for DETR-like decoders.
 
     Args:
-        num_classes (int): the number of real classes C; index C of the label
-            embedding is the 'unknown' class, the content of every matching query.
-        embed_dims (int, optional): D, the width of a decoder query (label embedding
-            D - 1 plus the indicator). None for a generator that only noises boxes
-            (:meth:`noised_groups`, e.g. for the RoIs of DN-Faster R-CNN): it then has
-            no parameters.
+        num_classes (int): the number of real classes C (labels are checked against
+            it; ``num_classes`` marks the padding).
         num_groups (int): P, the number of noised versions of each object. Default 5.
-        label_noise_ratio (float): γ, the probability that a label is flipped to a
-            class drawn uniformly from the C real classes. Default 0.2.
         box_noise_scale (float | tuple[float, float]): (λ1, λ2), the centre-shift and
             box-scale noise scales; one number sets both. Default 0.4.
         with_box_noise (bool): add box noise (Table 5 ablation). Default True.
-        with_label_noise (bool): flip labels (Table 5 ablation). Default True.
-        with_attn_mask (bool): return the mask of Eq. 7; without it every query sees
-            every other (Table 5 ablation). Default True.
-        matching_sees_dn (bool): drop the mask's block that hides the denoising part
-            from the matching queries, keeping the groups apart (known-object detection,
-            §5.7.1). Default False.
         max_dn_queries (int, optional): a cap on P * M. Beyond it the number of groups
             drops to ``max_dn_queries // M`` (at least 1), and where M alone exceeds it,
             each image denoises a random subset of ``max_dn_queries`` of its objects.
@@ -145,14 +146,9 @@ class DnQueryGenerator(BaseModule):
 
     def __init__(self,
                  num_classes: int,
-                 embed_dims: Optional[int] = None,
                  num_groups: int = 5,
-                 label_noise_ratio: float = 0.2,
                  box_noise_scale: Union[float, Sequence[float]] = 0.4,
                  with_box_noise: bool = True,
-                 with_label_noise: bool = True,
-                 with_attn_mask: bool = True,
-                 matching_sees_dn: bool = False,
                  max_dn_queries: Optional[int] = None,
                  check_labels: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
@@ -160,56 +156,27 @@ class DnQueryGenerator(BaseModule):
         if isinstance(box_noise_scale, (int, float)):
             box_noise_scale = (box_noise_scale, box_noise_scale)
         box_noise_scale = tuple(float(s) for s in box_noise_scale)
-        checks = {
+        _check_values({
             'num_classes': (num_classes, isinstance(num_classes, int) and num_classes >= 1,
                             'an int >= 1'),
-            'embed_dims': (embed_dims, embed_dims is None or (
-                isinstance(embed_dims, int) and embed_dims >= 2), 'None or an int >= 2'),
             'num_groups': (num_groups, isinstance(num_groups, int) and num_groups >= 1,
                            'an int >= 1'),
-            'label_noise_ratio': (label_noise_ratio, 0 <= label_noise_ratio <= 1,
-                                  'in [0, 1]'),
             'box_noise_scale': (box_noise_scale, len(box_noise_scale) == 2 and all(
                 0 <= s < 1 for s in box_noise_scale), '(λ1, λ2), each in [0, 1)'),
             'max_dn_queries': (max_dn_queries, max_dn_queries is None or (
                 isinstance(max_dn_queries, int) and max_dn_queries >= 1), 'None or an int >= 1'),
-        }
-        for key, (value, ok, want) in checks.items():
-            if not ok:
-                raise ValueError(f'dn_cfg.{key} must be {want}, got {value!r}')
+        })
         self.num_classes = num_classes
-        self.embed_dims = embed_dims
         self.num_groups = num_groups
-        self.label_noise_ratio = label_noise_ratio
         self.center_noise_scale, self.size_noise_scale = box_noise_scale
         self.with_box_noise = with_box_noise
-        self.with_label_noise = with_label_noise
-        self.with_attn_mask = with_attn_mask
-        self.matching_sees_dn = matching_sees_dn
         self.max_dn_queries = max_dn_queries
         self.check_labels = check_labels
-        self.label_embedding = (nn.Embedding(num_classes + 1, embed_dims - 1)
-                                if embed_dims is not None else None)
-        # The indicator: 1 for the real classes (denoising queries), 0 for 'unknown'.
-        self.register_buffer('indicator', (torch.arange(num_classes + 1) < num_classes)
-                             .float()[:, None], persistent=False)
         # Half-width multipliers of the (cx, cy, w, h) noise, scaled by (w, h, w, h).
         self.register_buffer(
             'noise_scale',
             torch.tensor([self.center_noise_scale / 2] * 2 + [self.size_noise_scale] * 2),
             persistent=False)
-
-    def content_table(self) -> Tensor:
-        """The label embedding with the indicator as its last column: (C + 1, D)."""
-        return torch.cat([self.label_embedding.weight, self.indicator], dim=1)
-
-    def matching_content(self, num_queries: int) -> Tensor:
-        """The content of the matching queries: the 'unknown' label, indicator 0.
-
-        Returns:
-            Tensor: shape (num_queries, D).
-        """
-        return self.content_table()[self.num_classes].expand(num_queries, -1)
 
     def collect_targets(self, batch_data_samples: SampleList) -> Dict[str, Tensor]:
         """The batch's ground truth, padded to M objects an image.
@@ -291,14 +258,13 @@ class DnQueryGenerator(BaseModule):
         uniform = torch.empty_like(half_range).uniform_(-1, 1)
         return torch.addcmul(boxes, uniform, half_range).clamp_(min=0, max=1)
 
-    def apply_label_noise(self, labels: Tensor) -> Tensor:
-        """Label flipping of §4.3: each label becomes a uniform real class w.p. γ."""
-        flip = torch.rand(labels.shape, device=labels.device) < self.label_noise_ratio
-        return torch.where(flip, torch.randint_like(labels, self.num_classes), labels)
+    def noise_labels(self, labels: Tensor, clean: bool) -> Tensor:
+        """The groups' labels (bs, P, M): unchanged here (no label noise)."""
+        return labels
 
     def noised_groups(self, batch_data_samples: SampleList, clean: bool = False
                       ) -> Tuple[Tensor, Tensor, Dict]:
-        """The P noised groups of the batch's ground truth, for any detector.
+        """The P noised groups of the batch's ground truth.
 
         Args:
             batch_data_samples (list[DetDataSample]): the batch, with ``gt_instances``
@@ -307,7 +273,7 @@ class DnQueryGenerator(BaseModule):
                 objects at inference, §5.7.1). Default False.
 
         Returns:
-            tuple: ``labels`` (bs, P, M), flipped with probability γ; ``boxes``
+            tuple: ``labels`` (bs, P, M), after :meth:`noise_labels`; ``boxes``
             (bs, P, M, 4), noised normalised (cx, cy, w, h) in [0, 1]; ``dn_meta``, a
             dict with ``num_dn_queries`` (P*M), ``num_groups`` (P), ``group_size`` (M),
             ``num_targets`` (K, the real denoising queries of the batch), the
@@ -330,15 +296,98 @@ class DnQueryGenerator(BaseModule):
         shape = (len(counts), num_groups, group_size)
         labels = targets['labels'].view(shape[0], 1, group_size).expand(shape)
         boxes = targets['boxes'].view(shape[0], 1, group_size, 4).expand(*shape, 4)
-        noised_labels, noised_boxes = labels, boxes
-        if self.with_label_noise and not clean:
-            noised_labels = self.apply_label_noise(labels)
+        noised_labels, noised_boxes = self.noise_labels(labels, clean), boxes
         if self.with_box_noise and not clean:
             noised_boxes = self.apply_box_noise(boxes)
         dn_meta = dict(num_dn_queries=num_groups * group_size, num_groups=num_groups,
                        group_size=group_size, num_targets=num_groups * sum(counts),
                        **targets)
         return noised_labels, noised_boxes, dn_meta
+
+
+@MODELS.register_module()
+class DnQueryGenerator(DnBoxNoiser):
+    """Builds the denoising queries, their anchors and the attention mask of Eq. 7.
+
+    :class:`DnBoxNoiser`'s noised boxes, plus label flipping, the label embedding with
+    its indicator (§4.5) and the mask.
+
+    Args:
+        num_classes (int): the number of real classes C; index C of the label
+            embedding is the 'unknown' class, the content of every matching query.
+        embed_dims (int): D, the width of a decoder query (label embedding D - 1 plus
+            the indicator).
+        num_groups (int): P, the number of noised versions of each object. Default 5.
+        label_noise_ratio (float): γ, the probability that a label is flipped to a
+            class drawn uniformly from the C real classes. Default 0.2.
+        box_noise_scale (float | tuple[float, float]): (λ1, λ2), see
+            :class:`DnBoxNoiser`. Default 0.4.
+        with_box_noise (bool): add box noise (Table 5 ablation). Default True.
+        with_label_noise (bool): flip labels (Table 5 ablation). Default True.
+        with_attn_mask (bool): return the mask of Eq. 7; without it every query sees
+            every other (Table 5 ablation). Default True.
+        matching_sees_dn (bool): drop the mask's block that hides the denoising part
+            from the matching queries, keeping the groups apart (known-object detection,
+            §5.7.1). Default False.
+        max_dn_queries (int, optional): a cap on P * M, see :class:`DnBoxNoiser`.
+        check_labels (bool): see :class:`DnBoxNoiser`. Default False.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 embed_dims: int,
+                 num_groups: int = 5,
+                 label_noise_ratio: float = 0.2,
+                 box_noise_scale: Union[float, Sequence[float]] = 0.4,
+                 with_box_noise: bool = True,
+                 with_label_noise: bool = True,
+                 with_attn_mask: bool = True,
+                 matching_sees_dn: bool = False,
+                 max_dn_queries: Optional[int] = None,
+                 check_labels: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(num_classes, num_groups=num_groups, box_noise_scale=box_noise_scale,
+                         with_box_noise=with_box_noise, max_dn_queries=max_dn_queries,
+                         check_labels=check_labels, init_cfg=init_cfg)
+        _check_values({
+            'embed_dims': (embed_dims, isinstance(embed_dims, int) and embed_dims >= 2,
+                           'an int >= 2'),
+            'label_noise_ratio': (label_noise_ratio, 0 <= label_noise_ratio <= 1,
+                                  'in [0, 1]'),
+        })
+        self.embed_dims = embed_dims
+        self.label_noise_ratio = label_noise_ratio
+        self.with_label_noise = with_label_noise
+        self.with_attn_mask = with_attn_mask
+        self.matching_sees_dn = matching_sees_dn
+        self.label_embedding = nn.Embedding(num_classes + 1, embed_dims - 1)
+        # The indicator: 1 for the real classes (denoising queries), 0 for 'unknown'.
+        self.register_buffer('indicator', (torch.arange(num_classes + 1) < num_classes)
+                             .float()[:, None], persistent=False)
+
+    def content_table(self) -> Tensor:
+        """The label embedding with the indicator as its last column: (C + 1, D)."""
+        return torch.cat([self.label_embedding.weight, self.indicator], dim=1)
+
+    def matching_content(self, num_queries: int) -> Tensor:
+        """The content of the matching queries: the 'unknown' label, indicator 0.
+
+        Returns:
+            Tensor: shape (num_queries, D).
+        """
+        return self.content_table()[self.num_classes].expand(num_queries, -1)
+
+    def apply_label_noise(self, labels: Tensor) -> Tensor:
+        """Label flipping of §4.3: each label becomes a uniform real class w.p. γ."""
+        flip = torch.rand(labels.shape, device=labels.device) < self.label_noise_ratio
+        return torch.where(flip, torch.randint_like(labels, self.num_classes), labels)
+
+    def noise_labels(self, labels: Tensor, clean: bool) -> Tensor:
+        """The groups' labels (bs, P, M), flipped with probability γ unless ``clean``
+        or without ``with_label_noise``."""
+        if self.with_label_noise and not clean:
+            return self.apply_label_noise(labels)
+        return labels
 
     def forward(self, batch_data_samples: SampleList, num_matching_queries: int,
                 mask_dtype: torch.dtype = torch.bool, clean: bool = False
@@ -359,9 +408,6 @@ class DnQueryGenerator(BaseModule):
             without mask or without a denoising part; ``dn_meta`` of
             :meth:`noised_groups`.
         """
-        if self.label_embedding is None:
-            raise RuntimeError('DnQueryGenerator without embed_dims only noises boxes '
-                               '(noised_groups); queries need dn_cfg.embed_dims')
         noised_labels, noised_boxes, dn_meta = self.noised_groups(batch_data_samples, clean)
         bs, num_groups, group_size = noised_labels.shape
         num_dn = dn_meta['num_dn_queries']
@@ -379,19 +425,27 @@ class DnQueryGenerator(BaseModule):
         return dn_query, dn_anchor.view(bs, num_dn, 4), attn_mask, dn_meta
 
 
-def build_dn_query_generator(dn_cfg: ConfigType, **model_values) -> DnQueryGenerator:
+def build_dn_query_generator(dn_cfg: ConfigType, default_type: str = 'DnQueryGenerator',
+                             **model_values) -> DnBoxNoiser:
     """Builds a generator from a model's ``dn_cfg``, filling in what the model fixes.
 
     Args:
-        dn_cfg (dict): the generator's config (``type`` defaults to DnQueryGenerator).
+        dn_cfg (dict): the generator's config.
+        default_type (str): its ``type`` when ``dn_cfg`` has none.
         **model_values: the values the model fixes (e.g. ``num_classes``,
             ``embed_dims``); a ``dn_cfg`` that sets another value is refused, naming
-            the key.
+            the key, and so is a key that is not an option of the generator.
     """
     dn_cfg = copy.deepcopy(dict(dn_cfg))
-    dn_cfg.setdefault('type', 'DnQueryGenerator')
+    dn_cfg.setdefault('type', default_type)
     for key, value in model_values.items():
         if dn_cfg.setdefault(key, value) != value:
             raise ValueError(f'dn_cfg.{key}={dn_cfg[key]} disagrees with the model '
                              f'({value}); leave it out of dn_cfg')
+    generator = MODELS.get(dn_cfg['type'])
+    options = inspect.signature(generator.__init__).parameters
+    for key in dn_cfg:
+        if key != 'type' and key not in options:
+            raise ValueError(f'dn_cfg.{key} is not an option of {generator.__name__} '
+                             f'(options: {", ".join(k for k in options if k != "self")})')
     return MODELS.build(dn_cfg)

@@ -24,23 +24,22 @@ class DNStandardRoIHead(StandardRoIHead):
     (classification and delta regression, averaged over the image's denoising RoIs, as
     the box head averages over its sampled RoIs) and are logged as ``dn_loss_cls``,
     ``dn_acc`` and ``dn_loss_bbox``; a batch without objects gives zeros, in the graph.
-    The RoIs come from :class:`DnQueryGenerator` (box noise only, no label embedding) on
-    the (bs, P, M) grid of slots; padding slots and objects of zero width or height (their
+    The RoIs come from :class:`DnBoxNoiser` on the (bs, P, M) grid of slots; padding slots and objects of zero width or height (their
     box deltas are undefined) weigh 0. The denoising RoIs go through the box head in the
     same forward as the sampled ones, and their losses are computed without a host-device
     synchronisation, so denoising adds none to a train step. Inference is
     StandardRoIHead's.
 
     Args:
-        dn_cfg (dict): the :class:`DnQueryGenerator` config; ``num_classes`` comes
-            from the box head. The paper uses 10 groups, box noise only.
+        dn_cfg (dict): the :class:`DnBoxNoiser` config; ``num_classes`` comes from the
+            box head. The paper uses 10 groups.
     """
 
     def __init__(self, *args, dn_cfg: ConfigType, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # No label embedding: the RoIs are the noised boxes alone.
+        # The RoIs are the noised boxes alone: no labels flipped, no embedding, no mask.
         self.dn_query_generator = build_dn_query_generator(
-            dn_cfg, num_classes=self.bbox_head.num_classes, embed_dims=None)
+            dn_cfg, default_type='DnBoxNoiser', num_classes=self.bbox_head.num_classes)
         self._dn_targets: Optional[Dict[str, Tensor]] = None
 
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,

@@ -6,6 +6,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_overlaps
+from mmdn.models.layers import DnBoxNoiser
 
 from ..utils import make_samples
 
@@ -122,11 +123,13 @@ def test_without_objects_the_dn_losses_are_zeros_in_the_graph():
     assert losses['dn_loss_cls'].requires_grad
 
 
-def test_box_only_generator_has_no_parameters_and_refuses_queries():
+def test_box_only_generator_has_no_parameters_and_no_label_options():
     head = _model().roi_head
+    assert type(head.dn_query_generator) is DnBoxNoiser
     assert not list(head.dn_query_generator.parameters())
-    with pytest.raises(RuntimeError, match='only noises boxes'):
-        head.dn_query_generator(make_samples([1]), 10)
+    for key in ('with_label_noise', 'with_attn_mask', 'label_noise_ratio'):
+        with pytest.raises(ValueError, match=f'dn_cfg.{key} is not an option of DnBoxNoiser'):
+            _model(**{key: False})
 
 
 def test_embed_dims_is_refused():
