@@ -86,7 +86,7 @@ class LoadFittingWeightsHook(Hook):
         checkpoint (str): the checkpoint.
     """
 
-    priority = 'VERY_HIGHEST'
+    priority = 'HIGHEST'
 
     def __init__(self, checkpoint: str) -> None:
         self.checkpoint = checkpoint
