@@ -8,9 +8,9 @@ from torch import Tensor
 def host_tensor(data: Any, dtype: torch.dtype, device: Union[str, torch.device]) -> Tensor:
     """``torch.tensor(data, dtype=dtype, device=device)`` without a blocking copy.
 
-    ``torch.tensor(..., device='cuda')`` copies from pageable memory and waits for the
-    device's stream to drain before going on (a host-device synchronisation every train
-    step). Here the data is laid out in pinned memory and copied ``non_blocking``; on the
+    ``torch.tensor(data, device=device)`` with a GPU device copies from pageable memory
+    and waits for the device's stream to drain before going on (a host-device
+    synchronisation every train step). Here the data is laid out in pinned memory and copied ``non_blocking``; on the
     CPU it is built in place.
     """
     device = torch.device(device)
