@@ -1,6 +1,6 @@
 """``load_from`` for fine-tuning on another class set: the weights that fit, and a clear
 error for a checkpoint of another model."""
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -60,8 +60,7 @@ def load_fitting_weights(model: nn.Module, filename: str, logger=None) -> Dict[s
             f'load_from {filename} does not fit {type(model).__name__}: only '
             f'{share:.0%} of its parameters outside the backbone have a tensor of the same '
             f'name and shape in the checkpoint (a checkpoint of another model?). Not in the '
-            f'checkpoint: '
-            f'{_some(report["missing"]) or "-"}; shape differs: '
+            f'checkpoint: {_some(report["missing"]) or "-"}; shape differs: '
             f'{_shapes(report["reinitialised"][:5], state, own) or "-"}; not in the model: '
             f'{_some(report["ignored"]) or "-"}')
     model.load_state_dict(fitting, strict=False)
@@ -90,8 +89,7 @@ class LoadFittingWeightsHook(Hook):
 
     def __init__(self, checkpoint: str) -> None:
         self.checkpoint = checkpoint
-        self.report: Optional[Dict[str, List[str]]] = None
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        self.report = load_fitting_weights(model, self.checkpoint, runner.logger)
+        load_fitting_weights(model, self.checkpoint, runner.logger)
