@@ -28,6 +28,11 @@ def make_samples(counts: Sequence[int], num_classes: int = 6, img_shape=(64, 80)
     return samples
 
 
+def num_matching_queries(model) -> int:
+    """L, the matching queries of a DETR-like model: its queries once per pattern."""
+    return model.num_queries * max(getattr(model, 'num_patterns', 0), 1)
+
+
 def record_kwargs(monkeypatch, obj, name: str) -> dict:
     """Wraps ``obj.<name>`` so that each call's keyword arguments are recorded (the
     last call's kept) in the returned dict; the call itself goes on unchanged."""

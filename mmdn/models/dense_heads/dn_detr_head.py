@@ -1,12 +1,8 @@
 """The head of DN-Vanilla-DETR: DETR's head plus the denoising reconstruction losses."""
 import copy
-from typing import Dict, Optional
-
-from torch import Tensor
 
 from mmdet.models.dense_heads import DETRHead
 from mmdet.registry import MODELS
-from mmdet.structures import SampleList
 from mmdet.utils import ConfigType
 from .dn_head_mixin import DNHeadMixin
 
@@ -32,20 +28,3 @@ class DNDETRHead(DNHeadMixin, DETRHead):
         super().__init__(*args, num_classes=num_classes, loss_cls=loss_cls, **kwargs)
         if isinstance(class_weight, float):
             self.bg_cls_weight = background
-
-    def loss(self, hidden_states: Tensor, batch_data_samples: SampleList,
-             dn_meta: Optional[Dict] = None) -> Dict:
-        """Matching and denoising losses.
-
-        Args:
-            hidden_states (Tensor): (num_layers, bs, P*M + L, D).
-            batch_data_samples (list[DetDataSample]): the batch.
-            dn_meta (dict, optional): from :class:`DnQueryGenerator`; without it
-                every query is a matching query.
-        """
-        batch_gt_instances = [s.gt_instances for s in batch_data_samples]
-        batch_img_metas = [s.metainfo for s in batch_data_samples]
-        return self.loss_with_dn(
-            *self(hidden_states), dn_meta,
-            lambda scores, boxes: self.loss_by_feat(scores, boxes, batch_gt_instances,
-                                                    batch_img_metas))

@@ -1,10 +1,7 @@
 """DN-Anchor-DETR: Anchor DETR trained with query denoising on its 2-D anchors (§4.7.1)."""
-from typing import Dict, Tuple
-
 from torch import Tensor
 
 from mmdet.registry import MODELS
-from mmdet.structures import OptSampleList
 from .anchor_detr import AnchorDETR
 from .dn_detector_mixin import DNDetectorMixin
 
@@ -26,25 +23,9 @@ class DNAnchorDETR(DNDetectorMixin, AnchorDETR):
             :class:`DNDetectorMixin`).
     """
 
-    @property
-    def num_matching_queries(self) -> int:
-        """L: every anchor point once per pattern."""
-        return self.num_queries * self.num_patterns
+    #: The anchor points, (bs, L, 2) in [0, 1].
+    anchor_key = 'anchors'
 
-    def pre_decoder(self, memory: Tensor,
-                    batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
-        """Decoder queries: [denoising part (training only), matching part].
-
-        Returns:
-            tuple[dict, dict]: decoder inputs ``query`` (bs, W, D), ``anchors``
-            (bs, W, 2) in [0, 1], ``memory`` and ``self_attn_mask`` (W, W) of Eq. 7
-            (additive) or None, with W = P*M + L in training and L otherwise; head
-            inputs, with ``dn_meta`` in training.
-        """
-        decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
-        query = decoder_inputs_dict['query'] + self.matching_label_content(batch_data_samples)
-        query, anchors, attn_mask = self.prepend_dn_part(
-            batch_data_samples, query, decoder_inputs_dict['anchors'], head_inputs_dict,
-            embed_anchors=lambda boxes: boxes[..., :2].sigmoid())
-        decoder_inputs_dict.update(query=query, anchors=anchors, self_attn_mask=attn_mask)
-        return decoder_inputs_dict, head_inputs_dict
+    def dn_anchors(self, dn_boxes: Tensor) -> Tensor:
+        """The denoising anchors: the noised boxes' centres, (bs, P*M, 2) in [0, 1]."""
+        return dn_boxes[..., :2].sigmoid()

@@ -1,11 +1,10 @@
 """DN-DAB-DETR: DAB-DETR trained with query denoising (paper §4, Eqs. 3-4)."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 from torch import Tensor
 
 from mmdet.models.detectors import DABDETR
 from mmdet.registry import MODELS
-from mmdet.structures import OptSampleList
 from .dn_detector_mixin import DNDetectorMixin
 
 
@@ -19,40 +18,13 @@ class DNDABDETR(DNDetectorMixin, DABDETR):
     In training the P denoising groups are put before the L matching queries
     (``o = D(q, Q, F | A)``, Eq. 4) under the attention mask of Eq. 7; in evaluation
     the decoder sees the matching queries only, so inference costs what DAB-DETR costs.
+    The contract's default hooks fit as they are: anchors ``query_pos`` (bs, L, 4)
+    before sigmoid, the noised boxes taken as they come.
 
     Args:
         dn_cfg (dict): the :class:`DnQueryGenerator` config (see
             :class:`DNDetectorMixin`).
     """
-
-    @property
-    def num_matching_queries(self) -> int:
-        """L: ``num_queries`` anchors, repeated once per pattern."""
-        return self.num_queries * max(self.num_patterns, 1)
-
-    def pre_decoder(self, memory: Tensor,
-                    batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
-        """Decoder queries: [denoising part (training only), matching part].
-
-        Args:
-            memory (Tensor): encoder output, (bs, num_feat_points, D).
-            batch_data_samples (list[DetDataSample], optional): the batch.
-
-        Returns:
-            tuple[dict, dict]: decoder inputs ``query`` (bs, W, D), ``query_pos``
-            (bs, W, 4) anchors before sigmoid, ``memory`` and ``self_attn_mask``
-            (W, W), Eq. 7 as 0 / -inf to add to the attention logits, or None; with
-            W = P*M + L in training and L otherwise. Head inputs, with ``dn_meta`` in
-            training.
-        """
-        decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
-        # DAB-DETR's content is zero (or a pattern); DN-DETR adds the 'unknown' label.
-        query = decoder_inputs_dict['query'] + self.matching_label_content(batch_data_samples)
-        query_pos = decoder_inputs_dict['query_pos']
-        query, query_pos, attn_mask = self.prepend_dn_part(batch_data_samples, query,
-                                                           query_pos, head_inputs_dict)
-        decoder_inputs_dict.update(query=query, query_pos=query_pos, self_attn_mask=attn_mask)
-        return decoder_inputs_dict, head_inputs_dict
 
     def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
                         memory_mask: Tensor, memory_pos: Tensor,

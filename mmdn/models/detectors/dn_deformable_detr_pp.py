@@ -1,7 +1,4 @@
 """DN-Deformable-DETR++: DAB-Deformable-DETR++ trained with query denoising (§4.6)."""
-from typing import Dict, Tuple
-
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -25,27 +22,18 @@ class DNDeformableDETRPP(DNDetectorMixin, DABDeformableDETRPP):
             :class:`DNDetectorMixin`).
     """
 
+    #: The anchors, (bs, L, 4) after sigmoid.
+    anchor_key = 'reference_points'
+
     def _init_layers(self) -> None:
         """The baseline's layers, with content queries one dim short for the indicator."""
         super()._init_layers()
         self.query_embedding = nn.Embedding(self.num_queries, self.embed_dims - 1)
 
-    def pre_decoder(self, memory: Tensor, memory_mask: Tensor, spatial_shapes: Tensor,
-                    batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
-        """Decoder queries: [denoising part (training only), matching part].
+    def matching_content(self, query: Tensor, batch_data_samples: OptSampleList) -> Tensor:
+        """The learnt content (bs, L, D - 1) with the indicator 0 (no 'unknown' label)."""
+        return F.pad(query, (0, 1))
 
-        Returns:
-            tuple[dict, dict]: decoder inputs ``query`` (bs, W, D),
-            ``reference_points`` (bs, W, 4) sigmoid anchors, ``memory`` and
-            ``self_attn_mask`` (W, W), Eq. 7 as 0 / -inf, or None; with W = P*M + L in
-            training and L otherwise. Head inputs, with ``dn_meta`` in training.
-        """
-        decoder_inputs_dict, head_inputs_dict = super().pre_decoder(
-            memory, memory_mask, spatial_shapes)
-        query = F.pad(decoder_inputs_dict['query'], (0, 1))  # indicator 0
-        reference_points = decoder_inputs_dict['reference_points']
-        query, reference_points, attn_mask = self.prepend_dn_part(
-            batch_data_samples, query, reference_points, head_inputs_dict, torch.sigmoid)
-        decoder_inputs_dict.update(query=query, reference_points=reference_points,
-                                   self_attn_mask=attn_mask)
-        return decoder_inputs_dict, head_inputs_dict
+    def dn_anchors(self, dn_boxes: Tensor) -> Tensor:
+        """The noised boxes after sigmoid, (bs, P*M, 4)."""
+        return dn_boxes.sigmoid()

@@ -1,11 +1,10 @@
 """DN-Vanilla-DETR: DETR trained with query denoising (paper §4.7.2)."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 from torch import Tensor, nn
 
 from mmdet.models.detectors import DETR
 from mmdet.registry import MODELS
-from mmdet.structures import OptSampleList
 from .dn_detector_mixin import DNDetectorMixin
 
 
@@ -30,24 +29,10 @@ class DNDETR(DNDetectorMixin, DETR):
         super()._init_layers()
         self.box_embedding = nn.Linear(4, self.embed_dims)
 
-    def pre_decoder(self, memory: Tensor,
-                    batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
-        """Decoder queries: [denoising part (training only), matching part].
-
-        Returns:
-            tuple[dict, dict]: decoder inputs ``query`` (bs, W, D) content,
-            ``query_pos`` (bs, W, D), ``memory`` and ``self_attn_mask`` (W, W), Eq. 7
-            as 0 / -inf, or None; W = P*M + L in training, L otherwise. Head inputs,
-            with ``dn_meta`` in training.
-        """
-        decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory)
-        query = decoder_inputs_dict['query'] + self.matching_label_content(batch_data_samples)
-        query_pos = decoder_inputs_dict['query_pos']
-        query, query_pos, attn_mask = self.prepend_dn_part(
-            batch_data_samples, query, query_pos, head_inputs_dict,
-            lambda dn_anchor: self.box_embedding(dn_anchor.sigmoid()))
-        decoder_inputs_dict.update(query=query, query_pos=query_pos, self_attn_mask=attn_mask)
-        return decoder_inputs_dict, head_inputs_dict
+    def dn_anchors(self, dn_boxes: Tensor) -> Tensor:
+        """The positional queries of the denoising part: the box embedding of the
+        noised boxes, (bs, P*M, 4) before sigmoid -> (bs, P*M, D)."""
+        return self.box_embedding(dn_boxes.sigmoid())
 
     def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
                         memory_mask: Tensor, memory_pos: Tensor,

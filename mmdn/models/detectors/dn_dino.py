@@ -1,6 +1,4 @@
 """DINO with DN-DETR's denoising instead of its contrastive denoising (Table 3)."""
-from typing import Dict, Tuple
-
 from torch import Tensor
 
 from mmdet.registry import MODELS
@@ -19,19 +17,13 @@ class DNDINO(DNDetectorMixin, DINOWithoutDN):
     their anchors the noised boxes. Use it with :class:`DNDINOHead`.
     """
 
-    def pre_decoder(self, memory: Tensor, memory_mask: Tensor, spatial_shapes: Tensor,
-                    batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
-        """Decoder queries: [denoising part (training only), selected queries].
+    #: The selected anchors, (bs, L, 4) after sigmoid.
+    anchor_key = 'reference_points'
 
-        Returns:
-            tuple[dict, dict]: decoder inputs ``query`` (bs, W, D), ``memory``,
-            ``reference_points`` (bs, W, 4) sigmoid anchors and ``self_attn_mask``
-            (W, W), Eq. 7 as 0 / -inf, or None; head inputs, with ``dn_meta`` in
-            training.
-        """
-        query, anchors, head_inputs_dict = self.select_queries(memory, memory_mask,
-                                                               spatial_shapes)
-        query, anchors, attn_mask = self.prepend_dn_part(batch_data_samples, query, anchors,
-                                                         head_inputs_dict)
-        return dict(query=query, memory=memory, reference_points=anchors.sigmoid(),
-                    self_attn_mask=attn_mask), head_inputs_dict
+    def matching_content(self, query: Tensor, batch_data_samples: OptSampleList) -> Tensor:
+        """DINO's learnt content, as it is (no 'unknown' label)."""
+        return query
+
+    def dn_anchors(self, dn_boxes: Tensor) -> Tensor:
+        """The noised boxes after sigmoid, (bs, P*M, 4)."""
+        return dn_boxes.sigmoid()

@@ -61,39 +61,57 @@ class KnownLabelDNDABDETR(DNDABDETR):
         placeholder.gt_instances = batch_data_samples[0].gt_instances
         return [placeholder], torch.zeros(1, dtype=torch.long)
 
-    def matching_label_content(self, batch_data_samples: OptSampleList) -> Tensor:
+    def decoder_items(self, batch_data_samples: SampleList) -> Tuple[SampleList, Tensor]:
+        """The decoder's items: :meth:`training_items` in training,
+        :meth:`known_label_items` otherwise."""
+        if self.training:
+            return self.training_items(batch_data_samples)
+        return self.known_label_items(batch_data_samples)
+
+    def matching_label_content(self, batch_data_samples: OptSampleList,
+                               num_queries: int) -> Tensor:
         """Each item's known label with indicator 1, (N, 1, D)."""
         table = self.dn_query_generator.content_table()
         labels = torch.tensor([s.known_label for s in batch_data_samples],
                               device=table.device)
         return table[labels][:, None]
 
-    def forward_encoder(self, feat: Tensor, feat_mask: Optional[Tensor],
-                        feat_pos: Tensor) -> Dict:
-        """DAB-DETR's encoder; the mask and positions go on, to be indexed per item."""
-        return dict(super().forward_encoder(feat, feat_mask, feat_pos),
-                    memory_mask=feat_mask, memory_pos=feat_pos)
+    def forward_transformer(self, img_feats: Tuple[Tensor],
+                            batch_data_samples: OptSampleList = None,
+                            items: Optional[Tuple[SampleList, Tensor]] = None) -> Dict:
+        """DN-DAB-DETR's transformer pass with the decoder on the (image, class) items.
 
-    def pre_decoder(self, memory: Tensor, memory_mask: Optional[Tensor] = None,
-                    memory_pos: Optional[Tensor] = None,
-                    batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
-        """DN-DAB-DETR's decoder inputs for the (image, class) items: memory, mask and
-        positions of each item's image, (N, ...)."""
-        items, index = (self.training_items if self.training else
-                        self.known_label_items)(batch_data_samples)
+        The encoder runs once per image; each item's decoder reads its image's
+        ``memory``, ``memory_mask`` and ``memory_pos``, gathered by the image index.
+
+        Args:
+            img_feats (tuple[Tensor]): the neck's features of the images.
+            batch_data_samples (list[DetDataSample]): the images' samples.
+            items (tuple, optional): the items and the image index of each (N,), from
+                :meth:`decoder_items` when not given.
+
+        Returns:
+            dict: the head inputs of the N items.
+        """
+        items, index = items if items is not None else self.decoder_items(batch_data_samples)
+        encoder_inputs_dict, decoder_inputs_dict = self.pre_transformer(
+            img_feats, batch_data_samples)
+        memory = self.forward_encoder(**encoder_inputs_dict)['memory']
         index = index.to(memory.device)
-        decoder_inputs_dict, head_inputs_dict = super().pre_decoder(memory[index], items)
-        decoder_inputs_dict.update(
-            memory_mask=None if memory_mask is None else memory_mask[index],
-            memory_pos=memory_pos[index])
-        return decoder_inputs_dict, head_inputs_dict
+        query_inputs_dict, head_inputs_dict = self.pre_decoder(memory[index],
+                                                               batch_data_samples=items)
+        memory_mask = decoder_inputs_dict['memory_mask']
+        head_inputs_dict.update(self.forward_decoder(
+            **query_inputs_dict, memory_pos=decoder_inputs_dict['memory_pos'][index],
+            memory_mask=None if memory_mask is None else memory_mask[index]))
+        return head_inputs_dict
 
     def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> dict:
         """The losses of every (image, class) item against that class's objects (zeros,
         in the graph, for a batch without objects)."""
-        items, _ = self.training_items(batch_data_samples)
+        items, index = self.training_items(batch_data_samples)
         head_inputs_dict = self.forward_transformer(self.extract_feat(batch_inputs),
-                                                    batch_data_samples)
+                                                    batch_data_samples, (items, index))
         losses = self.bbox_head.loss(**head_inputs_dict, batch_data_samples=items)
         if items[0].metainfo.get('placeholder', False):
             losses = {key: value * 0 for key, value in losses.items()}
@@ -110,7 +128,7 @@ class KnownLabelDNDABDETR(DNDABDETR):
                    for _ in batch_data_samples]
         if items:
             head_inputs_dict = self.forward_transformer(self.extract_feat(batch_inputs),
-                                                        batch_data_samples)
+                                                        batch_data_samples, (items, index))
             cls_scores, bbox_preds = self.bbox_head(head_inputs_dict['hidden_states'][-1:],
                                                     head_inputs_dict['references'][-1:])
             labels = torch.tensor([s.known_label for s in items], device=cls_scores.device)
@@ -120,7 +138,7 @@ class KnownLabelDNDABDETR(DNDABDETR):
                 cls_scores, bbox_preds, [s.metainfo for s in items], rescale=rescale)
             # Beyond L per item, top-k would reach the other classes' zero scores.
             item_results = [r[r.labels == s.known_label] for r, s in zip(item_results, items)]
-            max_per_img = self.test_cfg.get('max_per_img', self.num_matching_queries)
+            max_per_img = self.test_cfg.get('max_per_img', cls_scores.size(2))
             for i in index.unique().tolist():
                 merged = InstanceData.cat([r for r, j in zip(item_results, index) if j == i])
                 order = merged.scores.argsort(descending=True)[:max_per_img]

@@ -56,13 +56,12 @@ def test_dn_anchors_are_the_noised_centres():
     model.train()
     samples = make_samples([3, 2])
     memory = torch.zeros(2, 3, 4, model.embed_dims)
-    dec_in, head_in = model.pre_decoder(memory, samples)
+    dec_in, head_in = model.pre_decoder(memory, batch_data_samples=samples)
     meta = head_in['dn_meta']
     num_groups, group_size = meta['num_groups'], meta['group_size']
     assert (num_groups, group_size) == (5, 3)
     num_dn = num_groups * group_size
-    assert dec_in['anchors'].shape == (2, num_dn + model.num_matching_queries, 2)
-    assert model.num_matching_queries == 30
+    assert dec_in['anchors'].shape == (2, num_dn + 30, 2)  # L = 10 points x 3 patterns
     dn_points = dec_in['anchors'][:, :num_dn].view(2, num_groups, group_size, 2)
     boxes = meta['boxes'][:, None]  # (bs, 1, M, 4) normalised (cx, cy, w, h)
     shift = (dn_points - boxes[..., :2]).abs()

@@ -44,7 +44,6 @@ def test_patterns_and_level_sizes():
     model.train()
     inputs, samples = make_batch([2, 1])
     out = decoder_outputs(model, inputs, samples)
-    assert model.num_matching_queries == 90
     assert out['hidden_states'].shape[2] == out['dn_meta']['num_dn_queries'] + 90
     feats = model.extract_feat(inputs)
     _, decoder_inputs = model.pre_transformer(feats, samples)

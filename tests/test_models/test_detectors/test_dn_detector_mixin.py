@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
-from ..utils import make_samples
+from ..utils import make_samples, num_matching_queries
 
 REPO = Path(__file__).resolve().parents[3]
 DN_DEMO_CONFIGS = ['configs/demo/dn_dab_detr_r18_demo.py', 'configs/demo/dn_detr_r18_demo.py',
@@ -140,7 +140,7 @@ def test_matching_outputs_with_dn_equal_outputs_without_dn(config):
     without = decoder_outputs(model, inputs, make_samples([0, 0]))  # no DN part
     assert without['dn_meta']['num_dn_queries'] == 0
     for key in per_query_outputs(with_dn):
-        assert without[key].shape[2] == model.num_matching_queries
+        assert without[key].shape[2] == num_matching_queries(model)
         torch.testing.assert_close(with_dn[key][:, :, num_dn:], without[key],
                                    rtol=1e-5, atol=1e-5)
 
@@ -163,3 +163,35 @@ def test_eval_never_calls_the_generator_and_ignores_gt(config):
         assert torch.equal(a.pred_instances.bboxes, b.pred_instances.bboxes)
         assert torch.equal(a.pred_instances.scores, b.pred_instances.scores)
         assert len(a.pred_instances) == model.test_cfg['max_per_img']
+
+
+BASELINE_HEADS = {'DNDABDETRHead': 'DABDETRHead', 'DNDETRHead': 'DETRHead',
+                  'DNDeformableDETRPPHead': 'DeformableDETRHead',
+                  'DNDINOHead': 'DINOHeadWithoutDN', 'DNAnchorDETRHead': 'AnchorDETRHead'}
+
+
+def test_a_dn_detector_refuses_a_head_without_the_dn_contract(config):
+    cfg = Config.fromfile(REPO / config)
+    baseline_head = BASELINE_HEADS[cfg.model.bbox_head.type]
+    cfg.model.bbox_head.type = baseline_head
+    with pytest.raises(TypeError, match=f'{cfg.model.type} needs a DN head .* got '
+                                        f'{baseline_head}'):
+        MODELS.build(cfg.model)
+
+
+def test_decoder_inputs_of_pre_transformer_and_pre_decoder_may_not_overlap(config,
+                                                                           monkeypatch):
+    """Neither part of the decoder inputs silently overrides the other."""
+    model = build_model(config)
+    model.train()
+    inputs, samples = make_batch([2, 1])
+    pre_decoder = model.pre_decoder
+
+    def with_a_shared_key(*args, **kwargs):
+        decoder_inputs, head_inputs = pre_decoder(*args, **kwargs)
+        return dict(decoder_inputs, spatial_shapes=None, memory_mask=None,
+                    key_padding_mask=None), head_inputs
+
+    monkeypatch.setattr(model, 'pre_decoder', with_a_shared_key)
+    with pytest.raises(TypeError, match='multiple values for keyword argument'):
+        model.forward_transformer(model.extract_feat(inputs), samples)

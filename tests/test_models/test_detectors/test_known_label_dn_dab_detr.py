@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
-from ..utils import make_samples, record_kwargs
+from ..utils import make_samples, num_matching_queries, record_kwargs
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -40,14 +40,15 @@ def test_items_are_image_class_pairs(model):
     assert torch.equal(items[1].gt_instances.bboxes, samples[0].gt_instances.bboxes[[0, 2]])
 
 
-def test_queries_carry_the_known_label_and_their_image(model):
+def test_queries_carry_the_known_label_and_their_image(model, monkeypatch):
     model.train()
     inputs, samples = batch([[3, 0, 3], [5]])
     feats = model.extract_feat(inputs)
-    enc_in, _ = model.pre_transformer(feats, samples)
+    enc_in, per_image = model.pre_transformer(feats, samples)
     enc_out = model.forward_encoder(**enc_in)
-    dec_in, head_in = model.pre_decoder(**enc_out, batch_data_samples=samples)
-    num_queries = model.num_matching_queries
+    dec_in = record_kwargs(monkeypatch, model, 'forward_decoder')
+    head_in = model.forward_transformer(feats, samples)
+    num_queries = num_matching_queries(model)
     matching = dec_in['query'][:, -num_queries:]
     table = model.dn_query_generator.content_table()
     for item, label in enumerate([0, 3, 5]):
@@ -56,7 +57,7 @@ def test_queries_carry_the_known_label_and_their_image(model):
         assert table[label, -1] == 1  # indicator 1: a known label
     for item, image in enumerate([0, 0, 1]):
         assert torch.equal(dec_in['memory'][item], enc_out['memory'][image])
-        assert torch.equal(dec_in['memory_pos'][item], enc_out['memory_pos'][image])
+        assert torch.equal(dec_in['memory_pos'][item], per_image['memory_pos'][image])
     # Each item denoises its own class's objects.
     assert head_in['dn_meta']['labels'].tolist() == [[0, 6], [3, 3], [5, 6]]  # 6: padding
 
@@ -108,7 +109,7 @@ def test_each_known_label_gives_its_own_detections(model):
     """With room for all of them, an image gets every item's detections of its class."""
     model.eval()
     inputs, samples = batch([[3, 0, 3]])
-    num_queries = model.num_matching_queries
+    num_queries = num_matching_queries(model)
     model.test_cfg['max_per_img'] = 2 * num_queries  # also the head's: more than L
     with torch.no_grad():
         labels = model.predict(inputs, samples)[0].pred_instances.labels
