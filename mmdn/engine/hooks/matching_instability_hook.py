@@ -1,13 +1,18 @@
 """Matching instability (paper §3.1, Eqs. 1-2) measured during training."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Hashable, List, Optional
 
 import torch
 from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from torch import Tensor
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
 
+from mmdet.models.dense_heads import DINOHead
 from mmdet.registry import HOOKS
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+from mmdet.utils import InstanceList
+from ...models.dense_heads import DINOHeadWithoutDN, DNHeadMixin
 
 UNSEEN = -2  # an image not trained on in that epoch
 UNMATCHED = -1  # V_n = -1: the query matches no object (Eq. 1)
@@ -33,16 +38,23 @@ def instability(previous: Tensor, current: Tensor) -> Tensor:
 class MatchingInstabilityHook(Hook):
     """Logs the matching instability IS (Eq. 2) of every training epoch.
 
-    It records the Hungarian assignment the loss already computes for the last decoder
-    layer (no second forward pass): V_n = m if query n is matched to object m, -1 if it
-    matches nothing (Eq. 1), for every training image, in an int16 table of
-    (dataset size, N matching queries) per epoch (two are kept). At the end of each
-    epoch the rows of all ranks are gathered, IS is averaged over the images trained on
-    in this epoch and the previous one, and written to the log and the visualizer's
+    For every sample the head is trained on, it takes the last decoder layer's
+    predictions of the matching queries, as the loss sees them, and their Hungarian
+    assignment by the head's own assigner (one more assignment per sample and step, no
+    second forward pass): V_n = m if query n is matched to object m, -1 if it matches
+    nothing (Eq. 1). A sample is an image, or, with known-label training, an (image,
+    class) item; vectors are kept as int16, two epochs at a time. At the end of each
+    epoch the vectors of all ranks are gathered, IS is averaged over the samples trained
+    on in this epoch and the previous one, and written to the log and the visualizer's
     backends as ``matching_instability`` (step = the epoch, counted from 1; nothing for
-    the first epoch, nor for the first one after a resume). Works with every DETR-like
-    head of mmdet and mmdn whose ``assigner`` sees the matching queries (the denoising
-    part is never matched).
+    the first epoch, nor for the first one after a resume).
+
+    The predictions come through supported seams, nothing is patched: a DN head
+    (:class:`~mmdn.models.dense_heads.DNHeadMixin`) reports its matching part through
+    its ``matching_observer``; any other DETR head of mmdet's or mmdn's (a baseline,
+    all of whose queries are matching queries) through a PyTorch forward hook, with the
+    objects of the batch the detector is given. mmdet's ``DINOHead`` (contrastive
+    denoising queries among its outputs) is refused.
 
     Enable it from a config::
 
@@ -52,91 +64,105 @@ class MatchingInstabilityHook(Hook):
     priority = 'LOW'
 
     def before_train(self, runner) -> None:
-        """Finds the head's assigner and indexes the training set's images."""
+        """Attaches to the model's head."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         head = getattr(model, 'bbox_head', None)
         if head is None or getattr(head, 'assigner', None) is None or \
                 getattr(model, 'decoder', None) is None:
             raise TypeError(f'MatchingInstabilityHook needs a DETR-like model with a '
                             f'decoder and bbox_head.assigner; got {type(model).__name__}')
-        self._num_layers = model.decoder.num_layers
-        dataset = runner.train_dataloader.dataset
-        self._rows: Dict = {self._key(dataset.get_data_info(i)): i for i in range(len(dataset))}
-        self._num_images = len(dataset)
-        self._previous: Optional[Tensor] = None
-        self._current: Optional[Tensor] = None
-        self._records: List = []
-        self._calls = 0
-        self._batch_size = 0
-        assigner = head.assigner
-        assign = assigner.assign
+        if isinstance(head, DINOHead) and not isinstance(head, (DINOHeadWithoutDN,
+                                                                DNHeadMixin)):
+            raise TypeError('MatchingInstabilityHook: DINOHead mixes its contrastive '
+                            'denoising queries into its outputs; use DINOHeadWithoutDN or '
+                            'a DN head')
+        self._head = head
+        self._previous: Optional[Dict[Hashable, Tensor]] = None
+        self._current: Dict[Hashable, Tensor] = {}
+        self._handles: List = []
+        if isinstance(head, DNHeadMixin):
+            head.matching_observer = self.observe
+        else:
+            self._batch: Optional[list] = None
+            self._handles = [
+                model.register_forward_pre_hook(self._take_batch, with_kwargs=True),
+                head.register_forward_hook(self._take_outputs)]
 
-        def recording_assign(pred_instances, gt_instances, img_meta=None, **kwargs):
-            result = assign(pred_instances, gt_instances, img_meta=img_meta, **kwargs)
-            # Calls come layer by layer, image by image: the last decoder layer's are
-            # calls [(L - 1) * bs, L * bs) of the iteration (an encoder's come after).
-            if self._calls // max(self._batch_size, 1) == self._num_layers - 1:
-                self._records.append((self._key(img_meta), result.gt_inds - 1))
-            self._calls += 1
-            return result
+    def _take_batch(self, model: nn.Module, args: tuple, kwargs: dict) -> None:
+        """The detector's batch of a training forward, ``forward(inputs, data_samples,
+        mode)`` (a baseline's head is given it)."""
+        call = dict(zip(('inputs', 'data_samples', 'mode'), args), **kwargs)
+        self._batch = call.get('data_samples') if call.get('mode') == 'loss' else None
 
-        own = vars(assigner).get('assign')  # an instance attribute to put back, if any
-        assigner.assign = recording_assign
-        self._restore = lambda: (setattr(assigner, 'assign', own) if own is not None
-                                 else delattr(assigner, 'assign'))
+    def _take_outputs(self, head: nn.Module, args: tuple, outputs: tuple) -> None:
+        """A baseline head's forward in its loss: every query is a matching query."""
+        if head.training and self._batch is not None:
+            self.observe(outputs[0][-1], outputs[1][-1],
+                         [s.gt_instances for s in self._batch],
+                         [s.metainfo for s in self._batch])
+            self._batch = None
+
+    @torch.no_grad()
+    def observe(self, cls_scores: Tensor, bbox_preds: Tensor,
+                batch_gt_instances: InstanceList, batch_img_metas: List[dict]) -> None:
+        """Records V (Eq. 1) of each sample from the last layer's matching predictions.
+
+        Args:
+            cls_scores (Tensor): (bs, L, C).
+            bbox_preds (Tensor): (bs, L, 4) normalised (cx, cy, w, h).
+            batch_gt_instances (list[InstanceData]): the objects matched to.
+            batch_img_metas (list[dict]): the samples' metainfo (``img_shape``, the
+                image's id, a ``known_label`` for known-label items).
+        """
+        for scores, boxes, gt, meta in zip(cls_scores, bbox_preds, batch_gt_instances,
+                                           batch_img_metas):
+            if meta.get('placeholder', False):
+                continue  # known-label training's stand-in for a batch without objects
+            img_h, img_w = meta['img_shape']
+            factor = boxes.new_tensor([img_w, img_h, img_w, img_h])
+            pred = InstanceData(scores=scores.detach(),
+                                bboxes=bbox_cxcywh_to_xyxy(boxes.detach()) * factor)
+            result = self._head.assigner.assign(pred_instances=pred, gt_instances=gt,
+                                                img_meta=meta)
+            self._current[self._key(meta)] = (result.gt_inds - 1).clamp(
+                min=UNMATCHED).to(torch.int16).cpu()
 
     @staticmethod
-    def _key(info: dict):
-        """An image's identity in the data list and in its meta information."""
-        return info.get('img_id', info.get('img_path'))
-
-    def before_train_iter(self, runner, batch_idx: int, data_batch: dict = None) -> None:
-        self._calls = 0
-        self._batch_size = len(data_batch['data_samples']) if data_batch else 0
-
-    def after_train_iter(self, runner, batch_idx: int, data_batch: dict = None,
-                         outputs: dict = None) -> None:
-        """Moves the iteration's matching vectors into the epoch's table."""
-        for key, vector in self._records:
-            if self._current is None:
-                self._current = torch.full((self._num_images, len(vector)), UNSEEN,
-                                           dtype=torch.int16)
-            self._current[self._rows[key]] = vector.clamp(min=UNMATCHED).to(
-                torch.int16).cpu()
-        self._records = []
+    def _key(meta: dict) -> Hashable:
+        """A sample's identity: its image (id or path) and its known label, if any."""
+        return meta.get('img_id', meta.get('img_path')), meta.get('known_label')
 
     def after_train_epoch(self, runner) -> None:
-        """Gathers all ranks' rows, logs IS against the previous epoch."""
+        """Gathers all ranks' vectors, logs IS against the previous epoch."""
         current = self._gather(self._current)
-        if current is None:
+        self._current = {}
+        if not current:
             return
         if self._previous is not None:
-            per_image = instability(self._previous, current)
-            if len(per_image) > 0:
+            both = [key for key in current if key in self._previous]
+            if both:
+                per_sample = instability(torch.stack([self._previous[k] for k in both]),
+                                         torch.stack([current[k] for k in both]))
                 epoch = runner.epoch + 1  # the epoch just trained, counted from 1
-                value = per_image.mean().item()
+                value = per_sample.mean().item()
                 runner.logger.info(f'Epoch {epoch}: matching instability (Eq. 2) '
-                                   f'{value:.3f} over {len(per_image)} images')
+                                   f'{value:.3f} over {len(both)} images')
                 runner.visualizer.add_scalars({'matching_instability': value}, step=epoch)
-        self._previous, self._current = current, None
+        self._previous = current
 
-    def _gather(self, table: Optional[Tensor]) -> Optional[Tensor]:
-        """The rows every rank filled this epoch, in one table (None if no rank did)."""
+    @staticmethod
+    def _gather(vectors: Dict[Hashable, Tensor]) -> Dict[Hashable, Tensor]:
+        """The vectors every rank recorded this epoch, in one dict."""
         if get_world_size() == 1:
-            return table
-        rows = [] if table is None else \
-            (table[:, 0] != UNSEEN).nonzero()[:, 0].tolist()
-        parts: Sequence = all_gather_object((rows, None if table is None else table[rows]))
-        merged = None
-        for rank_rows, values in parts:
-            if values is None or not rank_rows:
-                continue
-            if merged is None:
-                merged = torch.full((self._num_images, values.size(1)), UNSEEN,
-                                    dtype=torch.int16)
-            merged[rank_rows] = values
+            return vectors
+        merged: Dict[Hashable, Tensor] = {}
+        for part in all_gather_object(vectors):
+            merged.update(part)
         return merged
 
     def after_train(self, runner) -> None:
-        """Puts the assigner back."""
-        self._restore()
+        """Detaches from the head."""
+        if isinstance(self._head, DNHeadMixin):
+            self._head.matching_observer = None
+        for handle in self._handles:
+            handle.remove()

@@ -73,45 +73,92 @@ def test_hook_logs_is_each_epoch_from_the_loss_assignments(demo_data, tmp_path, 
     assert all(0 <= v <= 20 for v in values.values())
 
 
-class _Images:
-    """A stand-in training set: image i has img_id i."""
-
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def get_data_info(self, i):
-        return dict(img_id=i)
-
-
-def test_hook_records_one_matching_vector_per_image_from_the_last_layer():
-    from types import SimpleNamespace
-
+def _build(config, **model_options):
     from mmengine.config import Config
 
     from mmdet.registry import MODELS
-    from mmdn.engine.hooks import MatchingInstabilityHook
 
-    from ...test_models.test_detectors.test_dn_detector_mixin import REPO, make_batch
-    cfg = Config.fromfile(REPO / 'configs/demo/dn_dab_detr_r18_demo.py')
+    from ...test_models.test_detectors.test_dn_detector_mixin import REPO
+    cfg = Config.fromfile(REPO / config)
+    cfg.model.update(model_options)
+    torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.train()
-    runner = SimpleNamespace(model=model, train_dataloader=SimpleNamespace(dataset=_Images(2)))
+    return model
+
+
+def _loss_assignments(monkeypatch, head):
+    """Every assignment the loss makes, in call order (recorded by the test)."""
+    calls = []
+    assign = head.assigner.assign
+
+    def recording(*args, **kwargs):
+        result = assign(*args, **kwargs)
+        calls.append(result.gt_inds - 1)
+        return result
+
+    monkeypatch.setattr(head.assigner, 'assign', recording)
+    return calls
+
+
+@pytest.mark.parametrize('config', ['configs/demo/dn_dab_detr_r18_demo.py',
+                                    'configs/demo/dab_detr_r18_demo.py'])
+def test_hook_records_the_last_layer_assignment_of_each_image(config, monkeypatch):
+    """One int16 vector of the L matching queries per image: the assignment of the
+    loss's last decoder layer (DN head: its report; baseline head: a forward hook)."""
+    from types import SimpleNamespace
+
+    from mmdn.engine.hooks import MatchingInstabilityHook
+
+    from ...test_models.test_detectors.test_dn_detector_mixin import make_batch
+    model = _build(config)
+    runner = SimpleNamespace(model=model)
     hook = MatchingInstabilityHook()
     hook.before_train(runner)
+    calls = _loss_assignments(monkeypatch, model.bbox_head)
     inputs, samples = make_batch([3, 2])
-    hook.before_train_iter(runner, 0, dict(data_samples=samples))
-    model.loss(inputs, samples)  # 3 decoder layers x 2 images of assignments
-    assert len(hook._records) == 2
-    hook.after_train_iter(runner, 0)
-    table = hook._current
-    assert table.shape == (2, 30) and table.dtype == torch.int16  # matching queries only
-    for row, n in zip(table, (3, 2)):
-        assert sorted(row[row >= 0].tolist()) == list(range(n))  # each object once
+    model(inputs, samples, mode='loss')  # 3 decoder layers x 2 images of assignments
+    # The loss's 3 layers x 2 images, then the hook's own assignment of the last layer.
+    assert len(calls) == 8 and len(hook._current) == 2
+    for image, n in enumerate((3, 2)):
+        vector = hook._current[(image, None)]
+        assert vector.shape == (30, ) and vector.dtype == torch.int16  # matching only
+        assert sorted(vector[vector >= 0].tolist()) == list(range(n))  # each object once
+        assert torch.equal(vector, calls[4 + image].clamp(min=-1).to(torch.int16))
+    with torch.no_grad():  # validation adds nothing
+        model.eval()
+        model(inputs, samples, mode='predict')
+    assert len(hook._current) == 2
     hook.after_train(runner)
-    assert 'assign' not in vars(model.bbox_head.assigner)  # put back
+    assert model.bbox_head.matching_observer is None if hasattr(
+        model.bbox_head, 'matching_observer') else True
+    model.train()
+    model(inputs, samples, mode='loss')  # detached: nothing more recorded
+    assert len(hook._current) == 2
+
+
+def test_hook_records_each_known_label_item(monkeypatch):
+    """Known-label training matches each (image, class) item on its own: one vector
+    each, equal to that item's last-layer assignment."""
+    from types import SimpleNamespace
+
+    from mmdn.engine.hooks import MatchingInstabilityHook
+
+    from ...test_models.test_detectors.test_known_label_dn_dab_detr import batch
+    model = _build('configs/demo/dn_dab_detr_r18_demo.py', type='KnownLabelDNDABDETR')
+    hook = MatchingInstabilityHook()
+    hook.before_train(SimpleNamespace(model=model))
+    calls = _loss_assignments(monkeypatch, model.bbox_head)
+    inputs, samples = batch([[3, 0, 3], [5]])
+    model.loss(inputs, samples)
+    assert len(calls) == 12  # the loss's 3 layers x 3 items, then the hook's 3
+    assert sorted(hook._current) == [(0, 0), (0, 3), (1, 5)]
+    for item, key in enumerate([(0, 0), (0, 3), (1, 5)]):
+        assert torch.equal(hook._current[key], calls[6 + item].clamp(min=-1).to(torch.int16))
+    assert sorted(hook._current[(0, 3)][hook._current[(0, 3)] >= 0].tolist()) == [0, 1]
+    hook._current = {}
+    model.loss(*batch([[], []]))  # the placeholder item of a batch without objects
+    assert hook._current == {}
 
 
 def test_hook_needs_a_detr_like_model():
