@@ -1,8 +1,5 @@
 # DAB-Deformable-DETR++ R50, 12 epochs (1x): lr x 0.1 at epoch 11.
-_base_ = './dab_deformable_detr_pp_r50_50e.py'
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[11],
-         gamma=0.1)
+_base_ = [
+    './_base_/models/dab_deformable_detr_pp_r50.py', './_base_/datasets/coco_detr.py',
+    './_base_/schedules/adamw_12e.py', './_base_/default_runtime.py'
 ]

@@ -2,11 +2,5 @@
 # lr 1e-4 (backbone 1e-5), weight decay 1e-4, clipping 0.1, lr x 0.1 at epoch 11.
 _base_ = [
     './_base_/models/dino_r50.py', './_base_/datasets/coco_detr.py',
-    './_base_/schedules/adamw_50e.py', './_base_/default_runtime.py'
-]
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[11],
-         gamma=0.1)
+    './_base_/schedules/adamw_12e.py', './_base_/default_runtime.py'
 ]

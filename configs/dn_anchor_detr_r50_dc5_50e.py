@@ -3,5 +3,5 @@
 _base_ = './anchor_detr_r50_dc5_50e.py'
 model = dict(
     type='DNAnchorDETR',
-    dn_cfg=dict(num_groups=5, label_noise_ratio=0.2, box_noise_scale=(0.4, 0.0)),
+    dn_cfg=dict(box_noise_scale=(0.4, 0.0)),
     bbox_head=dict(type='DNAnchorDETRHead'))

@@ -3,5 +3,5 @@
 _base_ = './dab_detr_r50_dc5_12e.py'
 model = dict(
     type='DNDABDETR',
-    dn_cfg=dict(num_groups=5, label_noise_ratio=0.2, box_noise_scale=(0.4, 0.4)),
+    dn_cfg=dict(),
     bbox_head=dict(type='DNDABDETRHead'))

@@ -3,5 +3,5 @@
 _base_ = './dab_deformable_detr_r101_12e.py'
 model = dict(
     type='DNDeformableDETR',
-    dn_cfg=dict(num_groups=10, label_noise_ratio=0.2, box_noise_scale=(0.4, 0.4)),
+    dn_cfg=dict(num_groups=10),
     bbox_head=dict(type='DNDABDETRHead'))

@@ -1,0 +1,3 @@
+from .demo_shapes_dataset import DemoShapesDataset
+
+__all__ = ['DemoShapesDataset']

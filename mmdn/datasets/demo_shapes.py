@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 
 DEMO_CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
 # Typical RGB colour of each class; objects jitter it, so colour alone is a strong cue.
-_HUES = ((220, 60, 60), (60, 180, 75), (70, 90, 230), (240, 200, 40), (200, 70, 210),
+HUES = ((220, 60, 60), (60, 180, 75), (70, 90, 230), (240, 200, 40), (200, 70, 210),
          (40, 200, 210))
 
 
@@ -100,7 +100,7 @@ def _draw_image(rng: np.random.Generator) -> Tuple[Image.Image, List[Dict]]:
     # Larger shapes first, so that no object is hidden under a later, larger one.
     for box in sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
         label = int(rng.integers(len(DEMO_CLASSES)))
-        colour = tuple(int(np.clip(c + rng.integers(-25, 26), 0, 255)) for c in _HUES[label])
+        colour = tuple(int(np.clip(c + rng.integers(-25, 26), 0, 255)) for c in HUES[label])
         # Integer pixel extents, so the annotation is the tight box of what is drawn.
         x0, y0, x1, y1 = (int(round(v)) for v in box)
         cls = DEMO_CLASSES[label]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mmengine.config import Config
 
-from mmdet.datasets import CocoDataset
+from mmdet.registry import DATASETS
 from mmdn.analysis import unknown_class_annotations
 from mmdn.engine import write_atomically
 
@@ -39,8 +39,9 @@ def main() -> None:
     if known is None:
         raise SystemExit(f'{args.config} has no model.known_classes (not a known-object '
                          'detection config)')
-    metainfo = cfg.get('train_dataloader', {}).get('dataset', {}).get('metainfo') or {}
-    class_names = metainfo.get('classes', CocoDataset.METAINFO['classes'])
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
+    class_names = (dataset.get('metainfo') or {}).get('classes') or \
+        DATASETS.get(dataset.get('type', 'CocoDataset')).METAINFO['classes']
     src, out = Path(args.ann_file), Path(args.out_file)
     if out.resolve() == src.resolve():
         raise SystemExit(f'{out} is the input file; write elsewhere')

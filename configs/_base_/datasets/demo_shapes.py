@@ -1,8 +1,7 @@
 # The embedded demo dataset (tools/misc/make_demo_dataset.py data/demo): images of
 # 128-256 px kept at their size, evaluated with COCO metrics by pycocotools.
-dataset_type = 'CocoDataset'
+dataset_type = 'DemoShapesDataset'  # COCO format, the demo's classes
 data_root = 'data/demo/'
-metainfo = dict(classes=('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star'))
 backend_args = None
 
 train_pipeline = [
@@ -27,7 +26,6 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        metainfo=metainfo,
         ann_file='annotations/train.json',
         data_prefix=dict(img='train/'),
         filter_cfg=dict(filter_empty_gt=True, min_size=1),
@@ -42,7 +40,6 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        metainfo=metainfo,
         ann_file='annotations/val.json',
         data_prefix=dict(img='val/'),
         test_mode=True,

@@ -31,23 +31,4 @@ model = dict(
                 act_cfg=dict(type='ReLU', inplace=True))),
         return_intermediate=True),
     positional_encoding=dict(num_feats=128, temperature=20, normalize=True),
-    bbox_head=dict(
-        type='DABDETRHead',
-        num_classes=80,
-        # The classification loss over the object count averaged over all ranks, as the
-        # official code's all-reduced num_boxes.
-        sync_cls_avg_factor=True,
-        embed_dims=256,
-        loss_cls=dict(
-            type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
-        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
-    train_cfg=dict(
-        assigner=dict(
-            type='HungarianAssigner',
-            match_costs=[
-                dict(type='FocalLossCost', weight=2., eps=1e-8),
-                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                dict(type='IoUCost', iou_mode='giou', weight=2.0)
-            ])),
-    test_cfg=dict(max_per_img=300))
+    bbox_head=dict(type='DABDETRHead'))

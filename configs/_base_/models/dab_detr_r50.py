@@ -1,34 +1,11 @@
 # DAB-DETR with a ResNet-50 backbone (Liu et al. 2022), the paper's baseline: 300 queries,
 # 6 + 6 layers of 256 dims, 4-D anchor queries refined layer by layer.
+_base_ = './r50_c5.py'
 model = dict(
     type='DABDETR',
     num_queries=300,
     with_random_refpoints=False,
     num_patterns=0,
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=1),
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        num_stages=4,
-        out_indices=(3, ),
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=False),
-        norm_eval=True,
-        style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
-    neck=dict(
-        type='ChannelMapper',
-        in_channels=[2048],
-        kernel_size=1,
-        out_channels=256,
-        act_cfg=None,
-        norm_cfg=None,
-        num_outs=1),
     encoder=dict(
         num_layers=6,
         layer_cfg=dict(
@@ -57,23 +34,4 @@ model = dict(
                 act_cfg=dict(type='PReLU'))),
         return_intermediate=True),
     positional_encoding=dict(num_feats=128, temperature=20, normalize=True),
-    bbox_head=dict(
-        type='DABDETRHead',
-        num_classes=80,
-        # The classification loss over the object count averaged over all ranks, as the
-        # official code's all-reduced num_boxes.
-        sync_cls_avg_factor=True,
-        embed_dims=256,
-        loss_cls=dict(
-            type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
-        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
-    train_cfg=dict(
-        assigner=dict(
-            type='HungarianAssigner',
-            match_costs=[
-                dict(type='FocalLossCost', weight=2., eps=1e-8),
-                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                dict(type='IoUCost', iou_mode='giou', weight=2.0)
-            ])),
-    test_cfg=dict(max_per_img=300))
+    bbox_head=dict(type='DABDETRHead'))

@@ -21,20 +21,4 @@ model = dict(
             ffn_cfg=dict(embed_dims=256, feedforward_channels=2048, ffn_drop=0.)),
         post_norm_cfg=None),
     positional_encoding=dict(num_feats=128, normalize=True, offset=0.0, temperature=20),
-    bbox_head=dict(
-        type='DINOHeadWithoutDN',
-        num_classes=80,
-        sync_cls_avg_factor=True,
-        loss_cls=dict(
-            type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
-        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
-    train_cfg=dict(
-        assigner=dict(
-            type='HungarianAssigner',
-            match_costs=[
-                dict(type='FocalLossCost', weight=2.0),
-                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                dict(type='IoUCost', iou_mode='giou', weight=2.0)
-            ])),
-    test_cfg=dict(max_per_img=300))
+    bbox_head=dict(type='DINOHeadWithoutDN'))
