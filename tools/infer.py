@@ -5,10 +5,11 @@ checked (it exists and decodes) before anything is written. For each image,
 ``OUT_DIR/vis/<name>.png`` (``_`` appended to a name already used) shows the detections
 scoring at least ``--score-thr``, and ``OUT_DIR/predictions.json`` lists them: per image
 its path, size and detections
-(``bbox`` (x1, y1, x2, y2) in pixels, ``label``, ``class``, ``score``). The model runs
-through mmdet's ``init_detector`` / ``inference_detector`` and draws with mmdet's
-``DetLocalVisualizer``; the config's test pipeline is used without its
-``LoadAnnotations``.
+(``bbox`` (x1, y1, x2, y2) in pixels, ``label``, ``class``, ``score``). The model is
+built, loaded and run by mmdet's ``DetInferencer`` (the config's test pipeline without its
+``LoadAnnotations``) and draws with its visualizer; the names and the one JSON are this
+tool's (``DetInferencer`` names its outputs by file name alone and writes one JSON per
+image without class names).
 
 Example::
 
@@ -25,8 +26,7 @@ import mmcv
 import torch
 from mmengine.config import Config, DictAction
 
-from mmdet.apis import inference_detector, init_detector
-from mmdet.registry import VISUALIZERS
+from mmdet.apis import DetInferencer
 from mmdet.utils import register_all_modules
 from mmdn.engine import check_custom_imports, write_atomically
 
@@ -85,10 +85,9 @@ def main() -> None:
     pipeline = cfg.test_dataloader.dataset.pipeline
     cfg.test_dataloader.dataset.pipeline = [t for t in pipeline
                                             if t['type'] != 'LoadAnnotations']
-    model = init_detector(cfg, args.checkpoint, device=args.device)
-    classes = model.dataset_meta['classes']
-    visualizer = VISUALIZERS.build(cfg.visualizer)
-    visualizer.dataset_meta = model.dataset_meta
+    inferencer = DetInferencer(model=cfg, weights=args.checkpoint, device=args.device,
+                               show_progress=False)
+    classes = inferencer.model.dataset_meta['classes']
     out_dir = Path(args.out_dir)
     (out_dir / 'vis').mkdir(parents=True, exist_ok=True)
     records = []
@@ -98,11 +97,12 @@ def main() -> None:
         while name in names:  # same name in two folders
             name += '_'
         names.add(name)
-        result = inference_detector(model, str(path))
+        result = inferencer(str(path), return_datasamples=True,
+                            no_save_vis=True)['predictions'][0]
         pred = result.pred_instances
         pred = pred[pred.scores >= args.score_thr].cpu()
         image = mmcv.imread(str(path), channel_order='rgb')
-        visualizer.add_datasample(name, image, data_sample=result, draw_gt=False,
+        inferencer.visualizer.add_datasample(name, image, data_sample=result, draw_gt=False,
                                   pred_score_thr=args.score_thr,
                                   out_file=str(out_dir / 'vis' / f'{name}.png'))
         records.append(dict(
