@@ -29,8 +29,10 @@ def make_samples(counts: Sequence[int], num_classes: int = 6, img_shape=(64, 80)
 
 
 def num_matching_queries(model) -> int:
-    """L, the matching queries of a DETR-like model: its queries once per pattern."""
-    return model.num_queries * max(getattr(model, 'num_patterns', 0), 1)
+    """L, the matching queries of a DETR-like model in its mode: its queries once per
+    pattern and per active query group."""
+    return model.num_queries * max(getattr(model, 'num_patterns', 0), 1) * \
+        getattr(model, 'active_query_groups', 1)
 
 
 def record_kwargs(monkeypatch, obj, name: str) -> dict:

@@ -54,7 +54,8 @@ class MatchingInstabilityHook(Hook):
     its ``matching_observer``; any other DETR head of mmdet's or mmdn's (a baseline,
     all of whose queries are matching queries) through a PyTorch forward hook, with the
     objects of the batch the detector is given. mmdet's ``DINOHead`` (contrastive
-    denoising queries among its outputs) is refused.
+    denoising queries among its outputs) is refused. With Group DETR's query groups the
+    first group is recorded (the one that runs at inference, assigned on its own).
 
     Enable it from a config::
 
@@ -114,7 +115,10 @@ class MatchingInstabilityHook(Hook):
             batch_img_metas (list[dict]): the samples' metainfo (``img_shape``, the
                 image's id, a ``known_label`` for known-label items).
         """
-        for scores, boxes, gt, meta in zip(cls_scores, bbox_preds, batch_gt_instances,
+        # Group DETR's heads: the first group, the one that runs at inference.
+        num_queries = cls_scores.size(1) // getattr(self._head, 'num_query_groups', 1)
+        for scores, boxes, gt, meta in zip(cls_scores[:, :num_queries],
+                                           bbox_preds[:, :num_queries], batch_gt_instances,
                                            batch_img_metas):
             if meta.get('placeholder', False):
                 continue  # known-label training's stand-in for a batch without objects

@@ -5,9 +5,11 @@ from .dn_dab_detr_head import DNDABDETRHead
 from .dn_deformable_detr_pp_head import DNDeformableDETRPPHead
 from .dn_detr_head import DNDETRHead
 from .dn_dino_head import DNDINOHead
+from .dn_group_dab_detr_head import DNGroupDABDETRHead
 from .dn_head_mixin import DNHeadMixin
+from .group_dab_detr_head import GroupDABDETRHead
 
 __all__ = [
     'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNDABDETRHead',
-    'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNHeadMixin'
+    'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNGroupDABDETRHead', 'DNHeadMixin', 'GroupDABDETRHead'
 ]

@@ -9,11 +9,13 @@ from .dn_deformable_detr_pp import DNDeformableDETRPP
 from .dn_detector_mixin import DNDetectorMixin
 from .dn_detr import DNDETR
 from .dn_dino import DNDINO
+from .dn_group_dab_detr import DNGroupDABDETR
+from .group_dab_detr import GroupDABDETR
 from .known_label_dn_dab_detr import KnownLabelDNDABDETR
 from .known_object_dn_dab_detr import KnownObjectDNDABDETR
 
 __all__ = [
     'AnchorDETR', 'DABDeformableDETR', 'DABDeformableDETRPP', 'DINOWithoutDN',
     'DNAnchorDETR', 'DNDABDETR', 'DNDeformableDETR', 'DNDeformableDETRPP', 'DNDetectorMixin',
-    'DNDETR', 'DNDINO', 'KnownLabelDNDABDETR', 'KnownObjectDNDABDETR'
+    'DNDETR', 'DNDINO', 'DNGroupDABDETR', 'GroupDABDETR', 'KnownLabelDNDABDETR', 'KnownObjectDNDABDETR'
 ]

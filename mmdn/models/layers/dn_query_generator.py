@@ -69,7 +69,8 @@ _MASKS = _MaskCache(max_bytes=16 * 2**20)
 def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: int,
                       device: Union[str, torch.device] = 'cpu',
                       dtype: torch.dtype = torch.bool,
-                      matching_sees_dn: bool = False) -> Tensor:
+                      matching_sees_dn: bool = False,
+                      num_matching_groups: int = 1) -> Tensor:
     """The self-attention mask of Eq. 7: query i may not see query j where it is set.
 
     The boolean masks of recent shapes are cached (at most 16 MiB of them; treat a
@@ -77,39 +78,54 @@ def dn_attention_mask(num_groups: int, group_size: int, num_matching_queries: in
 
     a_ij = 1 if j < P*M and floor(i/M) != floor(j/M); a_ij = 1 if j < P*M and i >= P*M
     (the latter dropped with ``matching_sees_dn``, for known-object detection, §5.7.1).
+    With K = ``num_matching_groups`` > 1 (Group DETR) the L matching queries are K
+    groups of L / K that do not see each other either (a block-diagonal mask, and with
+    P = 0 the whole of it); denoising queries still see every matching query.
 
     Args:
         num_groups (int): P, the number of denoising groups.
         group_size (int): M, the number of queries in each group.
-        num_matching_queries (int): the number of matching queries after them.
+        num_matching_queries (int): L, the number of matching queries after them.
         device (str | torch.device): where to build it.
         dtype (torch.dtype): ``torch.bool`` for True where a_ij = 1; a floating dtype
             for an additive mask, -inf where a_ij = 1 and 0 elsewhere.
         matching_sees_dn (bool): let the matching queries see every denoising query
             (the groups stay apart). Default False.
+        num_matching_groups (int): K, dividing L. Default 1.
 
     Returns:
         Tensor: shape (P*M + L, P*M + L).
     """
+    if num_matching_groups < 1 or num_matching_queries % num_matching_groups:
+        raise ValueError(f'{num_matching_groups} matching groups do not divide '
+                         f'{num_matching_queries} matching queries')
     device = torch.device(device)
-    key = (num_groups, group_size, num_matching_queries, str(device), matching_sees_dn)
+    key = (num_groups, group_size, num_matching_queries, str(device), matching_sees_dn,
+           num_matching_groups)
     mask = _MASKS.get(key, functools.partial(_eq7_mask, num_groups, group_size,
-                                             num_matching_queries, device, matching_sees_dn))
+                                             num_matching_queries, device, matching_sees_dn,
+                                             num_matching_groups))
     if dtype == torch.bool:
         return mask
     return mask.new_zeros(mask.shape, dtype=dtype).masked_fill_(mask, float('-inf'))
 
 
 def _eq7_mask(num_groups: int, group_size: int, num_matching_queries: int,
-              device: torch.device, matching_sees_dn: bool) -> Tensor:
+              device: torch.device, matching_sees_dn: bool,
+              num_matching_groups: int) -> Tensor:
     """The boolean mask of :func:`dn_attention_mask`."""
     num_dn = num_groups * group_size
     index = torch.arange(num_dn + num_matching_queries, device=device)
-    # Matching queries form group P, which sees no denoising query.
-    group = torch.div(index, max(group_size, 1), rounding_mode='floor').clamp(max=num_groups)
-    mask = (index[None, :] < num_dn) & (group[:, None] != group[None, :])
+    is_dn = index < num_dn
+    # Denoising group p = i // M; matching group k is group P + k.
+    matching_size = num_matching_queries // num_matching_groups
+    group = torch.where(is_dn, index.div(max(group_size, 1), rounding_mode='floor'),
+                        num_groups + (index - num_dn).div(max(matching_size, 1),
+                                                          rounding_mode='floor'))
+    # Across groups, a query sees no denoising query, and a matching query nothing.
+    mask = (group[:, None] != group[None, :]) & (is_dn[None, :] | ~is_dn[:, None])
     if matching_sees_dn:
-        mask[num_dn:] = False
+        mask[num_dn:, :num_dn] = False
     return mask
 
 
@@ -390,7 +406,8 @@ class DnQueryGenerator(DnBoxNoiser):
         return labels
 
     def forward(self, batch_data_samples: SampleList, num_matching_queries: int,
-                mask_dtype: torch.dtype = torch.bool, clean: bool = False
+                mask_dtype: torch.dtype = torch.bool, clean: bool = False,
+                num_matching_groups: int = 1
                 ) -> Tuple[Tensor, Tensor, Optional[Tensor], Dict]:
         """Builds the denoising queries of a training batch for a DETR-like decoder.
 
@@ -400,13 +417,16 @@ class DnQueryGenerator(DnBoxNoiser):
             num_matching_queries (int): L, the matching queries that follow.
             mask_dtype (torch.dtype): the mask's form, see :func:`dn_attention_mask`.
             clean (bool): noise-free groups, see :meth:`noised_groups`.
+            num_matching_groups (int): K, the groups of matching queries that may not
+                see each other (Group DETR); 1 by default.
 
         Returns:
             tuple: ``dn_query`` (bs, P*M, D), slot ``p * M + m`` holding the p-th
             noised version of the image's m-th object; ``dn_anchor`` (bs, P*M, 4), the
-            noised boxes before sigmoid; ``attn_mask`` (P*M + L, P*M + L), or None
-            without mask or without a denoising part; ``dn_meta`` of
-            :meth:`noised_groups`.
+            noised boxes before sigmoid; ``attn_mask`` (P*M + L, P*M + L): Eq. 7 with
+            the matching groups apart, only the matching groups apart without
+            ``with_attn_mask``, or None with neither mask nor groups (or neither a
+            denoising part nor groups); ``dn_meta`` of :meth:`noised_groups`.
         """
         noised_labels, noised_boxes, dn_meta = self.noised_groups(batch_data_samples, clean)
         bs, num_groups, group_size = noised_labels.shape
@@ -418,9 +438,17 @@ class DnQueryGenerator(DnBoxNoiser):
         # logit ±6.9, where the sigmoid still passes 1e-3 of the gradient.
         dn_anchor = torch.logit(noised_boxes, eps=1e-3) * keep
         attn_mask = None
-        if self.with_attn_mask and num_dn > 0:
+        if self.with_attn_mask and (num_dn > 0 or num_matching_groups > 1):
             attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries,
-                                          dn_query.device, mask_dtype, self.matching_sees_dn)
+                                          dn_query.device, mask_dtype, self.matching_sees_dn,
+                                          num_matching_groups)
+        elif num_matching_groups > 1:  # no Eq. 7: only the matching groups stay apart
+            attn_mask = torch.zeros(num_dn + num_matching_queries,
+                                    num_dn + num_matching_queries, dtype=mask_dtype,
+                                    device=dn_query.device)
+            attn_mask[num_dn:, num_dn:] = dn_attention_mask(
+                0, 0, num_matching_queries, dn_query.device, mask_dtype,
+                num_matching_groups=num_matching_groups)
         dn_query = dn_query.view(bs, num_dn, self.embed_dims)
         return dn_query, dn_anchor.view(bs, num_dn, 4), attn_mask, dn_meta
 

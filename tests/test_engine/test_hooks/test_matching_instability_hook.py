@@ -118,13 +118,15 @@ def test_hook_records_the_last_layer_assignment_of_each_image(config, monkeypatc
     calls = _loss_assignments(monkeypatch, model.bbox_head)
     inputs, samples = make_batch([3, 2])
     model(inputs, samples, mode='loss')  # 3 decoder layers x 2 images of assignments
-    # The loss's 3 layers x 2 images, then the hook's own assignment of the last layer.
+    # The loss's 3 layers x 2 images and the hook's own 2: after the loss's for a DN head
+    # (its report), before them for a baseline head (its forward, in the loss).
     assert len(calls) == 8 and len(hook._current) == 2
+    last_layer = 4 if 'dn_' in config else 6
     for image, n in enumerate((3, 2)):
         vector = hook._current[(image, None)]
         assert vector.shape == (30, ) and vector.dtype == torch.int16  # matching only
         assert sorted(vector[vector >= 0].tolist()) == list(range(n))  # each object once
-        assert torch.equal(vector, calls[4 + image].clamp(min=-1).to(torch.int16))
+        assert torch.equal(vector, calls[last_layer + image].clamp(min=-1).to(torch.int16))
     with torch.no_grad():  # validation adds nothing
         model.eval()
         model(inputs, samples, mode='predict')
@@ -135,6 +137,31 @@ def test_hook_records_the_last_layer_assignment_of_each_image(config, monkeypatc
     model.train()
     model(inputs, samples, mode='loss')  # detached: nothing more recorded
     assert len(hook._current) == 2
+
+
+@pytest.mark.parametrize('config', ['configs/demo/dn_group_dab_detr_r18_demo.py',
+                                    'configs/demo/group_dab_detr_r18_demo.py'])
+def test_hook_records_the_first_query_group(config, monkeypatch):
+    """Group DETR: the first of the K = 3 groups, as the loss assigned it on its own."""
+    from types import SimpleNamespace
+
+    from mmdn.engine.hooks import MatchingInstabilityHook
+
+    from ...test_models.test_detectors.test_dn_detector_mixin import make_batch
+    model = _build(config)
+    hook = MatchingInstabilityHook()
+    hook.before_train(SimpleNamespace(model=model))
+    calls = _loss_assignments(monkeypatch, model.bbox_head)
+    inputs, samples = make_batch([3, 2])
+    model(inputs, samples, mode='loss')
+    # The loss's 3 layers x (2 images x 3 groups), image-major, and the hook's 2 (after
+    # the loss's for a DN head, before them for a baseline head).
+    assert len(calls) == 20
+    last_layer = 12 if 'dn_' in config else 14
+    for image in range(2):
+        assert torch.equal(hook._current[(image, None)],
+                           calls[last_layer + 3 * image].clamp(min=-1).to(torch.int16))
+        assert hook._current[(image, None)].shape == (30, )
 
 
 def test_hook_records_each_known_label_item(monkeypatch):

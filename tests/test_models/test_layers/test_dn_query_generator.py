@@ -27,6 +27,37 @@ def test_mask_is_eq7(P, M, N):
     assert torch.equal(dn_attention_mask(P, M, N), eq7_by_definition(P, M, N))
 
 
+@pytest.mark.parametrize('P, M, N, K', [(5, 3, 12, 3), (0, 0, 12, 4), (2, 2, 6, 6), (3, 0, 8, 2)])
+def test_mask_with_matching_groups(P, M, N, K):
+    """Group DETR's K matching groups: Eq. 7, plus matching queries of different groups
+    apart; denoising queries see every matching query."""
+    mask = dn_attention_mask(P, M, N, num_matching_groups=K)
+    expected = eq7_by_definition(P, M, N)
+    size = N // K
+    for i in range(P * M, P * M + N):
+        for j in range(P * M, P * M + N):
+            expected[i, j] = (i - P * M) // size != (j - P * M) // size
+    assert torch.equal(mask, expected)
+
+
+def test_matching_groups_must_divide_the_matching_queries():
+    with pytest.raises(ValueError, match='4 matching groups do not divide 10'):
+        dn_attention_mask(2, 3, 10, num_matching_groups=4)
+
+
+def test_generator_keeps_matching_groups_apart_also_without_objects_or_mask():
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8)
+    *_, mask, meta = gen(make_samples([0, 0]), 6, num_matching_groups=3)
+    assert meta['num_dn_queries'] == 0
+    assert torch.equal(mask, dn_attention_mask(0, 0, 6, num_matching_groups=3))
+    gen.with_attn_mask = False  # the ablation: no Eq. 7, the groups still apart
+    *_, mask, meta = gen(make_samples([1, 0]), 6, num_matching_groups=3)
+    num_dn = meta['num_dn_queries']
+    assert num_dn == 5 and not mask[:num_dn].any() and not mask[:, :num_dn].any()
+    assert torch.equal(mask[num_dn:, num_dn:], dn_attention_mask(0, 0, 6,
+                                                                 num_matching_groups=3))
+
+
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
 def test_additive_mask_is_eq7(dtype):
     mask = dn_attention_mask(4, 3, 5, dtype=dtype)
@@ -223,11 +254,11 @@ def test_mask_cache_holds_a_bounded_amount_of_boolean_masks():
         dn_attention_mask(5, M, 300, dtype=torch.float32)
     assert all(m.dtype == torch.bool for m in cache.masks.values())
     assert sum(m.numel() for m in cache.masks.values()) <= cache.max_bytes
-    assert (5, 500, 300, 'cpu', False) in cache.masks  # the most recent kept
-    assert (5, 100, 300, 'cpu', False) not in cache.masks  # the oldest dropped
+    assert (5, 500, 300, 'cpu', False, 1) in cache.masks  # the most recent kept
+    assert (5, 100, 300, 'cpu', False, 1) not in cache.masks  # the oldest dropped
     # A mask larger than the whole cache (1,000 objects in 5 groups) is built, not kept.
     mask = dn_attention_mask(5, 1000, 300)
-    assert mask.shape == (5300, 5300) and (5, 1000, 300, 'cpu', False) not in cache.masks
+    assert mask.shape == (5300, 5300) and (5, 1000, 300, 'cpu', False, 1) not in cache.masks
     assert torch.equal(mask[3990:5010, 3990:5010],
                        eq7_by_definition(5, 1000, 300, rows=range(3990, 5010)))
 

@@ -1,0 +1,90 @@
+"""Group-DAB-DETR: DAB-DETR trained with Group DETR's K query groups (Table 3)."""
+from typing import Dict, Tuple
+
+from torch import Tensor, nn
+
+from mmdet.models.detectors import DABDETR
+from mmdet.registry import MODELS
+from mmdet.utils import ConfigType
+from ..layers import dn_attention_mask
+from .dab_decoder_with_mask import DABDecoderWithMaskMixin
+
+
+@MODELS.register_module()
+class GroupDABDETR(DABDecoderWithMaskMixin, DABDETR):
+    """DAB-DETR with Group DETR's group-wise one-to-many assignment (Chen et al. 2022).
+
+    In training the decoder runs K groups of matching queries, each with its own learnt
+    anchors (and pattern embeddings, with ``num_patterns``), through the same layers;
+    self-attention stays inside a group (the block-diagonal mask of
+    :func:`dn_attention_mask` with K matching groups), and the head assigns and
+    normalises each group on its own (:class:`GroupDABDETRHead`). At inference only the
+    first group runs, so inference costs what DAB-DETR costs. The official Group DETR
+    code splits the queries into the batch dimension of self-attention instead of
+    masking; the result is the same.
+
+    Args:
+        num_query_groups (int): K, at least 1 (the paper's 11); also given to the head.
+        bbox_head (dict): the head's config, a :class:`GroupDABDETRHead`.
+    """
+
+    def __init__(self, *args, num_query_groups: int = 11, bbox_head: ConfigType,
+                 **kwargs) -> None:
+        if not isinstance(num_query_groups, int) or num_query_groups < 1:
+            raise ValueError(f'model.num_query_groups must be an int >= 1, got '
+                             f'{num_query_groups!r}')
+        head_groups = bbox_head.get('num_query_groups', num_query_groups)
+        if head_groups != num_query_groups:
+            raise ValueError(f'model.bbox_head.num_query_groups={head_groups} disagrees '
+                             f'with model.num_query_groups={num_query_groups}; leave it out '
+                             'of the head')
+        self.num_query_groups = num_query_groups
+        super().__init__(*args, bbox_head=dict(bbox_head, num_query_groups=num_query_groups),
+                         **kwargs)
+
+    def _init_layers(self) -> None:
+        """DAB-DETR's layers with K sets of anchors (and of patterns)."""
+        super()._init_layers()
+        self.query_embedding = nn.Embedding(self.num_queries * self.num_query_groups,
+                                            self.query_dim)
+        if self.num_patterns > 0:
+            self.patterns = nn.Embedding(self.num_patterns * self.num_query_groups,
+                                         self.embed_dims)
+
+    @property
+    def active_query_groups(self) -> int:
+        """The groups the decoder runs: K in training, the first one otherwise."""
+        return self.num_query_groups if self.training else 1
+
+    def pre_decoder(self, memory: Tensor) -> Tuple[Dict, Dict]:
+        """The matching queries of the active groups, group-major; within a group
+        DAB-DETR's layout (query ``p * N + n``: pattern p, anchor n).
+
+        Args:
+            memory (Tensor): (bs, num_feat_points, D).
+
+        Returns:
+            tuple[dict, dict]: decoder inputs ``query`` (bs, K * Lg, D), ``query_pos``
+            (bs, K * Lg, 4) anchors before sigmoid, ``memory`` and ``self_attn_mask``
+            (K * Lg, K * Lg) block-diagonal, 0 / -inf, or None for one group; no head
+            inputs.
+        """
+        bs = memory.size(0)
+        groups, num_anchors = self.active_query_groups, self.num_queries
+        anchors = self.query_embedding.weight[:groups * num_anchors].view(
+            groups, 1, num_anchors, self.query_dim)
+        num_patterns = max(self.num_patterns, 1)
+        query_pos = anchors.expand(-1, num_patterns, -1, -1).reshape(-1, self.query_dim)
+        if self.num_patterns == 0:
+            query = memory.new_zeros(bs, query_pos.size(0), self.embed_dims)
+        else:
+            patterns = self.patterns.weight[:groups * num_patterns].view(
+                groups, num_patterns, 1, self.embed_dims)
+            query = patterns.expand(-1, -1, num_anchors, -1).reshape(
+                -1, self.embed_dims).expand(bs, -1, -1)
+        attn_mask = None
+        if groups > 1:
+            attn_mask = dn_attention_mask(0, 0, query_pos.size(0), memory.device,
+                                          memory.dtype, num_matching_groups=groups)
+        return dict(query=query, query_pos=query_pos.expand(bs, -1, -1), memory=memory,
+                    self_attn_mask=attn_mask), {}
