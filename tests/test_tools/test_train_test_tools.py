@@ -78,3 +78,18 @@ def test_dist_test_with_two_cpu_processes(trained, demo_data, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = json.loads(next(tmp_path.glob('2*/*.json')).read_text())
     assert set(COCO_KEYS) <= set(metrics)
+
+
+@pytest.mark.parametrize('config', ['group_dab_detr_r18_demo.py',
+                                    'dn_group_dab_detr_r18_demo.py'])
+def test_group_pair_trains_and_tests_from_its_checkpoint(config, demo_data, tmp_path):
+    """Group-DAB-DETR's K groups in training, one at test, through the real tools."""
+    config = DEMO_CONFIG.parent / config
+    proc = run_tool(['tools/train.py', str(config), '--work-dir', str(tmp_path),
+                     '--cfg-options', *data_options(demo_data), 'train_cfg.max_epochs=1',
+                     'train_cfg.val_interval=100'])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = run_tool(['tools/test.py', str(config), str(tmp_path / 'epoch_1.pth'),
+                     '--work-dir', str(tmp_path), '--cfg-options', *data_options(demo_data)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r'coco/bbox_mAP: \d\.\d{4}', proc.stdout + proc.stderr)
