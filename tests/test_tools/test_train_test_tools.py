@@ -81,9 +81,11 @@ def test_dist_test_with_two_cpu_processes(trained, demo_data, tmp_path):
 
 
 @pytest.mark.parametrize('config', ['group_dab_detr_r18_demo.py',
-                                    'dn_group_dab_detr_r18_demo.py'])
-def test_group_pair_trains_and_tests_from_its_checkpoint(config, demo_data, tmp_path):
-    """Group-DAB-DETR's K groups in training, one at test, through the real tools."""
+                                    'dn_group_dab_detr_r18_demo.py',
+                                    'sam_detr_pp_r18_demo.py', 'dn_sam_detr_pp_r18_demo.py'])
+def test_table3_pairs_train_and_test_from_their_checkpoint(config, demo_data, tmp_path):
+    """Group-DAB-DETR (K groups in training, one at test) and SAM-DETR++ through the
+    real tools."""
     config = DEMO_CONFIG.parent / config
     proc = run_tool(['tools/train.py', str(config), '--work-dir', str(tmp_path),
                      '--cfg-options', *data_options(demo_data), 'train_cfg.max_epochs=1',

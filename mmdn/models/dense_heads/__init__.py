@@ -7,9 +7,12 @@ from .dn_detr_head import DNDETRHead
 from .dn_dino_head import DNDINOHead
 from .dn_group_dab_detr_head import DNGroupDABDETRHead
 from .dn_head_mixin import DNHeadMixin
+from .dn_sam_detr_head import DNSAMDETRHead
 from .group_dab_detr_head import GroupDABDETRHead
+from .sam_detr_head import SAMDETRHead
 
 __all__ = [
     'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNDABDETRHead',
-    'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNGroupDABDETRHead', 'DNHeadMixin', 'GroupDABDETRHead'
+    'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNGroupDABDETRHead', 'DNHeadMixin',
+    'DNSAMDETRHead', 'GroupDABDETRHead', 'SAMDETRHead'
 ]

@@ -11,11 +11,14 @@ from .dn_detr import DNDETR
 from .dn_dino import DNDINO
 from .dn_group_dab_detr import DNGroupDABDETR
 from .group_dab_detr import GroupDABDETR
+from .dn_sam_detr_pp import DNSAMDETRPP
 from .known_label_dn_dab_detr import KnownLabelDNDABDETR
 from .known_object_dn_dab_detr import KnownObjectDNDABDETR
+from .sam_detr_pp import SAMDETRPP
 
 __all__ = [
     'AnchorDETR', 'DABDeformableDETR', 'DABDeformableDETRPP', 'DINOWithoutDN',
     'DNAnchorDETR', 'DNDABDETR', 'DNDeformableDETR', 'DNDeformableDETRPP', 'DNDetectorMixin',
-    'DNDETR', 'DNDINO', 'DNGroupDABDETR', 'GroupDABDETR', 'KnownLabelDNDABDETR', 'KnownObjectDNDABDETR'
+    'DNDETR', 'DNDINO', 'DNGroupDABDETR', 'DNSAMDETRPP', 'GroupDABDETR',
+    'KnownLabelDNDABDETR', 'KnownObjectDNDABDETR', 'SAMDETRPP'
 ]

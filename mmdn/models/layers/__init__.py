@@ -9,12 +9,14 @@ from .multi_level_dab_layers import (MultiLevelConditionalAttention,
                                      MultiLevelDABDetrTransformerDecoder,
                                      MultiLevelDABDetrTransformerDecoderLayer)
 from .row_column_attention import RowColumnDecoupledAttention
+from .sam_detr_layers import SamDetrTransformerDecoder, SamDetrTransformerDecoderLayer
 
 __all__ = [
     'AnchorDetrTransformerDecoder', 'AnchorDetrTransformerDecoderLayer',
     'AnchorDetrTransformerEncoder', 'AnchorDetrTransformerEncoderLayer', 'sine_embedding_1d',
-    'DABDeformablePPTransformerDecoder', 'DnBoxNoiser', 'DnQueryGenerator', 'build_dn_query_generator',
-    'dn_attention_mask',
+    'DABDeformablePPTransformerDecoder', 'DnBoxNoiser', 'DnQueryGenerator',
+    'build_dn_query_generator', 'dn_attention_mask',
     'MultiLevelConditionalAttention', 'MultiLevelDABDetrTransformerDecoder',
-    'MultiLevelDABDetrTransformerDecoderLayer', 'RowColumnDecoupledAttention'
+    'MultiLevelDABDetrTransformerDecoderLayer', 'RowColumnDecoupledAttention',
+    'SamDetrTransformerDecoder', 'SamDetrTransformerDecoderLayer'
 ]

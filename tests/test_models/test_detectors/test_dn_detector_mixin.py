@@ -15,7 +15,8 @@ DN_DEMO_CONFIGS = ['configs/demo/dn_dab_detr_r18_demo.py', 'configs/demo/dn_detr
                    'configs/demo/dn_deformable_detr_r18_demo.py',
                    'configs/demo/dn_deformable_detr_pp_r18_demo.py',
                    'configs/demo/dn_dino_r18_demo.py', 'configs/demo/dn_anchor_detr_r18_demo.py',
-                   'configs/demo/dn_group_dab_detr_r18_demo.py']
+                   'configs/demo/dn_group_dab_detr_r18_demo.py',
+                   'configs/demo/dn_sam_detr_pp_r18_demo.py']
 
 
 def build_model(config: str, **dn_cfg):
@@ -169,7 +170,7 @@ def test_eval_never_calls_the_generator_and_ignores_gt(config):
 BASELINE_HEADS = {'DNDABDETRHead': 'DABDETRHead', 'DNDETRHead': 'DETRHead',
                   'DNDeformableDETRPPHead': 'DeformableDETRHead',
                   'DNDINOHead': 'DINOHeadWithoutDN', 'DNAnchorDETRHead': 'AnchorDETRHead',
-                  'DNGroupDABDETRHead': 'GroupDABDETRHead'}
+                  'DNGroupDABDETRHead': 'GroupDABDETRHead', 'DNSAMDETRHead': 'SAMDETRHead'}
 
 
 def test_a_dn_detector_refuses_a_head_without_the_dn_contract(config):

@@ -21,7 +21,8 @@ PAIRS = [('dab_detr_r18_demo', 'dn_dab_detr_r18_demo'), ('detr_r18_demo', 'dn_de
          ('dino_r18_nodn_demo', 'dn_dino_r18_demo'),
          ('anchor_detr_r18_demo', 'dn_anchor_detr_r18_demo'),
          ('faster_rcnn_r18_demo', 'dn_faster_rcnn_r18_demo'),
-         ('group_dab_detr_r18_demo', 'dn_group_dab_detr_r18_demo')]
+         ('group_dab_detr_r18_demo', 'dn_group_dab_detr_r18_demo'),
+         ('sam_detr_pp_r18_demo', 'dn_sam_detr_pp_r18_demo')]
 
 
 def synchronising_operators(config: str) -> collections.Counter:
