@@ -120,9 +120,10 @@ class DNDetectorMixin:
             tuple[dict, dict]: the baseline's decoder inputs with ``query`` (bs, W, D),
             :attr:`anchor_key` (bs, W, ...) and ``self_attn_mask`` (W, W), Eq. 7 as
             0 / -inf (so that its backward costs nothing), or None; W = P*M + L with
-            the denoising part and L without (then the baseline's mask, if any). The baseline's head inputs, plus
-            ``dn_meta`` with the denoising part. Slot layout: [P*M denoising slots, L
-            matching queries], as the heads' ``split_dn`` reads it.
+            the denoising part and L without (then the baseline's mask, if any). The
+            baseline's head inputs, plus ``dn_meta`` with the denoising part. Slot
+            layout: [P*M denoising slots, L matching queries], as the heads'
+            ``split_dn`` reads it.
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(*args, **kwargs)
         query = self.matching_content(decoder_inputs_dict['query'], batch_data_samples)
