@@ -12,14 +12,13 @@ the hooks a new model implements where the default does not fit:
 
 - :attr:`anchor_key`: the name of the decoder input that holds the queries'
   positional part (``'query_pos'`` by default).
-- :meth:`matching_content`: the matching queries' content, (bs or 1, L, D), given the
+- :meth:`matching_content`: the matching queries' content, (bs, L, D), given the
   baseline's; by default the baseline's plus the 'unknown' label with indicator 0
   (§4.5), :meth:`matching_label_content`.
 - :meth:`dn_anchors`: the noised boxes (bs, P*M, 4) before sigmoid in the space of
   the model's anchors; identity by default (anchors before sigmoid).
 - :meth:`matching_groups`: K, the groups of matching queries that may not see each
-  other (Group DETR); 1 by default. Without a denoising part the baseline's own
-  ``self_attn_mask`` (if any) stays.
+  other (Group DETR); 1 by default.
 
 L is read from the matching content, so patterns or a query selection need no further
 hook. The generator's ``dn_meta`` becomes the head input ``dn_meta``. Nothing else is
@@ -120,15 +119,14 @@ class DNDetectorMixin:
             tuple[dict, dict]: the baseline's decoder inputs with ``query`` (bs, W, D),
             :attr:`anchor_key` (bs, W, ...) and ``self_attn_mask`` (W, W), Eq. 7 as
             0 / -inf (so that its backward costs nothing), or None; W = P*M + L with
-            the denoising part and L without (then the baseline's mask, if any). The
-            baseline's head inputs, plus ``dn_meta`` with the denoising part. Slot
-            layout: [P*M denoising slots, L matching queries], as the heads'
-            ``split_dn`` reads it.
+            the denoising part and L without. The baseline's head inputs, plus
+            ``dn_meta`` with the denoising part. Slot layout: [P*M denoising slots, L
+            matching queries], as the heads' ``split_dn`` reads it.
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(*args, **kwargs)
         query = self.matching_content(decoder_inputs_dict['query'], batch_data_samples)
         anchors = decoder_inputs_dict[self.anchor_key]
-        attn_mask = decoder_inputs_dict.get('self_attn_mask')
+        attn_mask = None
         if self.with_dn_part(batch_data_samples):
             dn_query, dn_boxes, attn_mask, head_inputs_dict['dn_meta'] = \
                 self.dn_query_generator(batch_data_samples, query.size(1),

@@ -1,5 +1,5 @@
 """Group-DAB-DETR: DAB-DETR trained with Group DETR's K query groups (Table 3)."""
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 from torch import Tensor, nn
 
@@ -65,9 +65,7 @@ class GroupDABDETR(DABDecoderWithMaskMixin, DABDETR):
 
         Returns:
             tuple[dict, dict]: decoder inputs ``query`` (bs, K * Lg, D), ``query_pos``
-            (bs, K * Lg, 4) anchors before sigmoid, ``memory`` and ``self_attn_mask``
-            (K * Lg, K * Lg) block-diagonal, 0 / -inf, or None for one group; no head
-            inputs.
+            (bs, K * Lg, 4) anchors before sigmoid and ``memory``; no head inputs.
         """
         bs = memory.size(0)
         groups, num_anchors = self.active_query_groups, self.num_queries
@@ -82,9 +80,22 @@ class GroupDABDETR(DABDecoderWithMaskMixin, DABDETR):
                 groups, num_patterns, 1, self.embed_dims)
             query = patterns.expand(-1, -1, num_anchors, -1).reshape(
                 -1, self.embed_dims).expand(bs, -1, -1)
-        attn_mask = None
-        if groups > 1:
-            attn_mask = dn_attention_mask(0, 0, query_pos.size(0), memory.device,
-                                          memory.dtype, num_matching_groups=groups)
-        return dict(query=query, query_pos=query_pos.expand(bs, -1, -1), memory=memory,
-                    self_attn_mask=attn_mask), {}
+        return dict(query=query, query_pos=query_pos.expand(bs, -1, -1), memory=memory), {}
+
+    def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
+                        memory_mask: Tensor, memory_pos: Tensor,
+                        self_attn_mask: Optional[Tensor] = None, **decoder_kwargs) -> Dict:
+        """DAB-DETR's decoder pass with the active groups apart in self-attention: the
+        block-diagonal mask (K * Lg, K * Lg), 0 / -inf, unless a mask is given (a DN
+        model's, which keeps the groups apart too); none for one group.
+
+        Returns:
+            dict: ``hidden_states`` (num_layers, bs, W, D) and ``references``
+            (num_layers, bs, W, 4).
+        """
+        groups = self.active_query_groups
+        if self_attn_mask is None and groups > 1:
+            self_attn_mask = dn_attention_mask(0, 0, query.size(1), query.device,
+                                               query.dtype, num_matching_groups=groups)
+        return super().forward_decoder(query, query_pos, memory, memory_mask, memory_pos,
+                                       self_attn_mask, **decoder_kwargs)
