@@ -1,11 +1,28 @@
-"""Small batches of DetDataSamples for model tests."""
+"""Small batches of DetDataSamples and models built from configs, for model tests."""
+from pathlib import Path
 from typing import List, Sequence
 
 import torch
+from mmengine.config import Config
 from mmengine.structures import InstanceData
+from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def build_config_model(config: str, **model_options) -> nn.Module:
+    """The model of a repo config (with ``model_options`` merged in), seeded and
+    initialised."""
+    cfg = Config.fromfile(REPO / config)
+    cfg.model.update(model_options)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
 
 
 def make_samples(counts: Sequence[int], num_classes: int = 6, img_shape=(64, 80),

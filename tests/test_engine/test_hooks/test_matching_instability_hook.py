@@ -74,15 +74,8 @@ def test_hook_logs_is_each_epoch_from_the_loss_assignments(demo_data, tmp_path, 
 
 
 def _build(config, **model_options):
-    from mmengine.config import Config
-
-    from mmdet.registry import MODELS
-
-    from ...test_models.test_detectors.test_dn_detector_mixin import REPO
-    cfg = Config.fromfile(REPO / config)
-    cfg.model.update(model_options)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
+    from ...test_models.utils import build_config_model
+    model = build_config_model(config, **model_options)
     model.train()
     return model
 

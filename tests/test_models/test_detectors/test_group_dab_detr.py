@@ -10,19 +10,11 @@ from mmengine.structures import InstanceData
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 
+from ..utils import build_config_model as build
 from .test_dn_detector_mixin import REPO, decoder_outputs, make_batch
 
 BASELINE = 'configs/demo/group_dab_detr_r18_demo.py'
 DN = 'configs/demo/dn_group_dab_detr_r18_demo.py'
-
-
-def build(config, **model_options):
-    cfg = Config.fromfile(REPO / config)
-    cfg.model.update(model_options)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
 
 
 @pytest.mark.parametrize('config', [BASELINE, DN])
