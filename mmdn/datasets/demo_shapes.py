@@ -4,7 +4,9 @@ Each image is a textured background with clutter (thin lines and dots that are n
 objects) and 1-10 filled shapes of ``DEMO_CLASSES``. Every class has its own shape and a
 typical hue (jittered per object), objects take 10-70 % of the image side with aspect
 ratios between 1:2 and 2:1, and may overlap a little (IoU <= 0.3 with every earlier
-object, so each stays mostly visible). Boxes are the tight extents of the drawn shapes.
+object, so each stays mostly visible). Boxes are the tight extents of the drawn shapes;
+``segmentation`` is each object's visible pixels (its drawn shape less the later shapes
+drawn over it) as compressed COCO RLE, and ``area`` their number.
 
 The output is deterministic for a given seed::
 
@@ -18,6 +20,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
+from pycocotools import mask as mask_utils
 
 DEMO_CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
 # Typical RGB colour of each class; objects jitter it, so colour alone is a strong cue.
@@ -77,6 +80,18 @@ def _background(rng: np.random.Generator, w: int, h: int) -> Image.Image:
     return image
 
 
+def _draw_shape(draw: ImageDraw.ImageDraw, cls: str, box: Tuple[int, int, int, int],
+                fill) -> None:
+    """Draws a filled shape of class ``cls`` touching the sides of the integer box."""
+    x0, y0, x1, y1 = box
+    if cls == 'ellipse':
+        draw.ellipse([x0, y0, x1 - 1, y1 - 1], fill=fill)
+    elif cls == 'rectangle':
+        draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=fill)
+    else:
+        draw.polygon(_polygon(cls, x0, y0, x1 - 1, y1 - 1), fill=fill)
+
+
 def _draw_image(rng: np.random.Generator) -> Tuple[Image.Image, List[Dict]]:
     w, h = (int(v) for v in rng.integers(128, 257, size=2))
     image = _background(rng, w, h)
@@ -97,20 +112,26 @@ def _draw_image(rng: np.random.Generator) -> Tuple[Image.Image, List[Dict]]:
             continue
         boxes.append(box)
     objects: List[Dict] = []
+    masks: List[np.ndarray] = []
     # Larger shapes first, so that no object is hidden under a later, larger one.
     for box in sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
         label = int(rng.integers(len(DEMO_CLASSES)))
         colour = tuple(int(np.clip(c + rng.integers(-25, 26), 0, 255)) for c in HUES[label])
         # Integer pixel extents, so the annotation is the tight box of what is drawn.
         x0, y0, x1, y1 = (int(round(v)) for v in box)
-        cls = DEMO_CLASSES[label]
-        if cls == 'ellipse':
-            draw.ellipse([x0, y0, x1 - 1, y1 - 1], fill=colour)
-        elif cls == 'rectangle':
-            draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=colour)
-        else:
-            draw.polygon(_polygon(cls, x0, y0, x1 - 1, y1 - 1), fill=colour)
+        _draw_shape(draw, DEMO_CLASSES[label], (x0, y0, x1, y1), colour)
+        # The same call on a blank canvas: exactly the pixels this shape painted.
+        canvas = Image.new('L', (w, h), 0)
+        _draw_shape(ImageDraw.Draw(canvas), DEMO_CLASSES[label], (x0, y0, x1, y1), 1)
+        drawn = np.asarray(canvas, dtype=bool)
+        for earlier in masks:  # what this shape paints over is no longer visible there
+            earlier &= ~drawn
+        masks.append(drawn.copy())
         objects.append(dict(category_id=label + 1, bbox=[x0, y0, x1 - x0, y1 - y0]))
+    for obj, visible in zip(objects, masks):
+        rle = mask_utils.encode(np.asfortranarray(visible.astype(np.uint8)))
+        obj['segmentation'] = dict(size=rle['size'], counts=rle['counts'].decode('ascii'))
+        obj['area'] = int(visible.sum())
     return image, objects
 
 
@@ -126,8 +147,8 @@ def make_demo_split(out_dir: Path, split: str, num_images: int,
         image.save(img_dir / name)
         images.append(dict(id=idx + 1, file_name=name, width=image.width, height=image.height))
         for obj in objects:
-            annotations.append(dict(id=len(annotations) + 1, image_id=idx + 1,
-                                    area=obj['bbox'][2] * obj['bbox'][3], iscrowd=0, **obj))
+            annotations.append(dict(id=len(annotations) + 1, image_id=idx + 1, iscrowd=0,
+                                    **obj))
     categories = [dict(id=i + 1, name=n, supercategory='shape')
                   for i, n in enumerate(DEMO_CLASSES)]
     return dict(images=images, annotations=annotations, categories=categories)

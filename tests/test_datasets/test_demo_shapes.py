@@ -42,7 +42,14 @@ def test_pycocotools_reads_it_and_statistics_match_the_spec(demo_data):
             x, y, w, h = ann['bbox']
             assert w > 0 and h > 0
             assert x >= 0 and y >= 0 and x + w <= img['width'] and y + h <= img['height']
-            assert ann['area'] == w * h and ann['iscrowd'] == 0
+            assert ann['iscrowd'] == 0
+            mask = coco.annToMask(ann).astype(bool)
+            assert mask.shape == (img['height'], img['width'])
+            assert ann['area'] == mask.sum() > 0
+            ys, xs = mask.nonzero()  # the visible pixels lie in the box
+            assert xs.min() >= x and xs.max() < x + w and ys.min() >= y and ys.max() < y + h
+        masks = np.stack([coco.annToMask(a) for a in anns]).astype(int)
+        assert masks.sum(0).max() == 1  # an object's visible pixels are its own
 
 
 def test_boxes_are_tight_around_the_drawn_shapes(demo_data):
@@ -73,6 +80,30 @@ def test_boxes_are_tight_around_the_drawn_shapes(demo_data):
                 assert side.any()
             for ring in (is_fill[0], is_fill[-1], is_fill[:, 0], is_fill[:, -1]):
                 assert not ring.any()
+            checked += 1
+    assert checked >= 5
+
+
+def test_masks_are_the_pixels_each_shape_painted(demo_data):
+    """Where an object overlaps no other box, its mask is exactly the pixels of its
+    flat fill colour inside its box."""
+    from PIL import Image
+    coco = COCO(str(demo_data / 'annotations' / 'val.json'))
+    checked = 0
+    for img in coco.loadImgs(coco.getImgIds()):
+        pix = np.asarray(Image.open(demo_data / 'val' / img['file_name']).convert('RGB'))
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img['id']))
+        for ann in anns:
+            x, y, w, h = ann['bbox']
+            if any(ox < x + w and x < ox + ow and oy < y + h and y < oy + oh
+                   for ox, oy, ow, oh in (a['bbox'] for a in anns if a is not ann)):
+                continue
+            inside = pix[y:y + h, x:x + w]
+            colours, counts = np.unique(inside.reshape(-1, 3), axis=0, return_counts=True)
+            is_fill = (inside == colours[counts.argmax()]).all(-1)
+            mask = coco.annToMask(ann).astype(bool)
+            assert (mask[y:y + h, x:x + w] == is_fill).mean() > 0.995  # background noise
+            assert mask.sum() == mask[y:y + h, x:x + w].sum()
             checked += 1
     assert checked >= 5
 
