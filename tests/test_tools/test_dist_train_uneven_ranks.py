@@ -22,14 +22,15 @@ DN_DEMO_CONFIGS = [
     'dn_dab_detr_r18_demo.py', 'dn_deformable_detr_r18_demo.py',
     'dn_deformable_detr_pp_r18_demo.py', 'dn_dino_r18_demo.py', 'dn_anchor_detr_r18_demo.py',
     'dn_detr_r18_demo.py', 'dn_faster_rcnn_r18_demo.py', 'dn_group_dab_detr_r18_demo.py',
-    'dn_sam_detr_pp_r18_demo.py', 'known_objects/dn_dab_detr_r18_demo_known0.5.py',
+    'dn_sam_detr_pp_r18_demo.py', 'dn_mask2former_r18_demo.py', 'known_objects/dn_dab_detr_r18_demo_known0.5.py',
     'known_labels/dn_dab_detr_r18_demo_known_labels_ft2e.py'
 ]
 
 
 @pytest.fixture(scope='module')
 def uneven_data(tmp_path_factory) -> Path:
-    """Demo images whose training annotations have the object counts of ``COUNTS``."""
+    """Demo images whose training annotations have the object counts of ``COUNTS``
+    (each object's mask its box)."""
     root = tmp_path_factory.mktemp('uneven')
     make_demo_dataset(str(root), seed=5, num_train=len(COUNTS), num_val=2)
     ann_file = root / 'annotations' / 'train.json'
@@ -43,7 +44,9 @@ def uneven_data(tmp_path_factory) -> Path:
             x, y = rng.uniform(0, w - bw), rng.uniform(0, h - bh)
             annotations.append(dict(id=len(annotations) + 1, image_id=image['id'],
                                     category_id=int(rng.integers(1, 7)), bbox=[x, y, bw, bh],
-                                    area=bw * bh, iscrowd=0))
+                                    area=bw * bh, iscrowd=0,
+                                    segmentation=[[x, y, x + bw, y, x + bw, y + bh, x,
+                                                   y + bh]]))
     coco['annotations'] = annotations
     ann_file.write_text(json.dumps(coco))
     return root

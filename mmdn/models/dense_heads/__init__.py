@@ -7,6 +7,7 @@ from .dn_detr_head import DNDETRHead
 from .dn_dino_head import DNDINOHead
 from .dn_group_dab_detr_head import DNGroupDABDETRHead
 from .dn_head_mixin import DNHeadMixin
+from .dn_mask2former_head import DNMask2FormerHead
 from .dn_sam_detr_head import DNSAMDETRHead
 from .group_dab_detr_head import GroupDABDETRHead
 from .sam_detr_head import SAMDETRHead
@@ -14,5 +15,5 @@ from .sam_detr_head import SAMDETRHead
 __all__ = [
     'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNDABDETRHead',
     'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNGroupDABDETRHead', 'DNHeadMixin',
-    'DNSAMDETRHead', 'GroupDABDETRHead', 'SAMDETRHead'
+    'DNMask2FormerHead', 'DNSAMDETRHead', 'GroupDABDETRHead', 'SAMDETRHead'
 ]

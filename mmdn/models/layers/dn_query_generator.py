@@ -255,12 +255,14 @@ class DnBoxNoiser(BaseModule):
 
     @staticmethod
     def _subsample(targets: Dict[str, Tensor], cap: int) -> Dict[str, Tensor]:
-        """Keeps ``cap`` random objects of each image (all of an image with fewer)."""
+        """Keeps ``cap`` random objects of each image (all of an image with fewer), in
+        their order, the real ones first; ``index`` (bs, cap) gives each kept slot's
+        object (its index among the image's objects)."""
         valid = targets['valid']
         keys = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.)
         keep = keys.topk(cap, dim=1, largest=False).indices.sort(dim=1).values
         return dict(targets, labels=targets['labels'].gather(1, keep),
-                    valid=valid.gather(1, keep),
+                    valid=valid.gather(1, keep), index=keep,
                     boxes=targets['boxes'].gather(1, keep[..., None].expand(-1, -1, 4)))
 
     def apply_box_noise(self, boxes: Tensor) -> Tensor:
@@ -296,8 +298,10 @@ class DnBoxNoiser(BaseModule):
             targets of each image's M slots, the same in every group: ``labels``
             (bs, M) (``num_classes`` at padding), ``boxes`` (bs, M, 4) (normalised
             (cx, cy, w, h), before noise) and ``valid`` (bs, M) (bool), and
-            ``image_sizes`` (bs, 4), each image's (w, h, w, h) in pixels. When no image
-            has objects, P*M = 0. Group p of an image is slot p of dim 1.
+            ``image_sizes`` (bs, 4), each image's (w, h, w, h) in pixels; after
+            ``max_dn_queries`` subsampled objects, also ``index`` (bs, M), each slot's
+            object. When no image has objects, P*M = 0. Group p of an image is slot p
+            of dim 1; the real slots of an image come first.
         """
         counts = [len(s.gt_instances) for s in batch_data_samples]
         group_size, num_groups = max(counts), self.num_groups

@@ -1,0 +1,307 @@
+"""DN-Mask2Former's head: mask denoising (paper §4.9) in mmdet's Mask2Former head."""
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmcv.ops import point_sample
+from torch import Tensor
+
+from mmdet.models.dense_heads import Mask2FormerHead
+from mmdet.models.layers.transformer import MLP, coordinate_to_encoding
+from mmdet.models.utils import get_uncertain_point_coords_with_randomness
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.utils import ConfigType, InstanceList, reduce_mean
+from ..layers.dn_query_generator import build_dn_query_generator, dn_attention_mask
+from ..utils import host_tensor
+
+
+@MODELS.register_module()
+class DNMask2FormerHead(Mask2FormerHead):
+    """Mask2Former's head with denoising queries whose first masked attention reads a
+    shifted ground-truth mask (§4.9).
+
+    Mask2Former keeps its decoder in the head, so the denoising part lives here (there
+    is no detector hook): in training, P groups of the batch's M objects (things) enter
+    the decoder before its L matching queries, W = P*M + L queries in all.
+
+    - **Noise** (§4.9, the centre shift of §4.3): :class:`DnQueryGenerator`'s box noise
+      with λ2 = 0 draws each query's shift (Δx, Δy), |Δx| <= λ1 w / 2, |Δy| <= λ1 h / 2 of
+      the object's box (a centre clamped to the image). The whole mask moves by it; its
+      shape and size do not change. Labels are flipped with ratio γ (DN-DETR's default
+      0.2; the paper's "only mask denoising" names no label setting; ``dn_cfg=dict(
+      label_noise_ratio=0.)`` turns it off).
+    - **Queries**: content = label embedding + indicator (§4.5); positional query = an
+      MLP of the sine embedding of the shifted mask's box (cx + Δx, cy + Δy, w, h), the
+      position the noised mask stands for, as DAB-DETR embeds its anchors (Mask2Former's
+      own positional queries are free embeddings and carry no position a DN query could
+      share). The matching queries keep Mask2Former's learned content and positional
+      queries untouched (no 'unknown' label: they have a content query of their own), so
+      with Eq. 7 their outputs equal the baseline's.
+    - **Masked attention**: at the first decoder layer a DN query attends where its
+      shifted mask covers at least half of a cell of that layer's feature map (the mask
+      area-pooled to the map, then translated by ``grid_sample`` with zero padding, cells
+      mostly in padding dropped); later layers use the DN queries' own predictions, as
+      Mask2Former does for its queries. A DN mask that covers no cell (an object smaller
+      than half a stride-32 cell, padding slots) falls back, as Mask2Former's empty masks
+      do, to attending everywhere; its positional query still says where it is.
+    - **Self-attention**: Eq. 7 (:func:`dn_attention_mask`).
+    - **Losses**: the head's own class (its class weights), point-sampled BCE and dice
+      losses, against the object each query was noised from (no matching), on every
+      output (the one before the first layer and one per layer, as the baseline's),
+      summed over real slots and divided by their number averaged over ranks (one
+      all-reduce a step on every rank, with or without objects). Logged as
+      ``dn_loss_cls``, ``dn_loss_mask``, ``dn_loss_dice`` and ``d{i}.dn_loss_*``.
+    - **Inference**: mmdet's forward, untouched.
+
+    The official DN-DETR code has no Mask2Former part; Mask DINO's mask denoising
+    starts from noised boxes, not masks. The design above follows §4.9's text.
+
+    Args:
+        dn_cfg (dict): the :class:`DnQueryGenerator` options (``num_classes`` and
+            ``embed_dims`` come from the head); ``box_noise_scale`` defaults to
+            (0.4, 0.0) and its λ2 must stay 0 (masks are shifted, never scaled).
+        *args, **kwargs: :class:`Mask2FormerHead`'s.
+    """
+
+    def __init__(self, *args, dn_cfg: ConfigType = dict(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        dn_cfg = dict(dn_cfg)
+        dn_cfg.setdefault('box_noise_scale', (0.4, 0.0))
+        self.dn_generator = build_dn_query_generator(
+            dn_cfg, num_classes=self.num_classes, embed_dims=self.decoder_embed_dims)
+        if self.dn_generator.size_noise_scale != 0:
+            raise ValueError(f'dn_cfg.box_noise_scale={dn_cfg["box_noise_scale"]}: masks are '
+                             'shifted, not scaled (§4.9); give (λ1, 0.0)')
+        dims = self.decoder_embed_dims
+        self.dn_query_pos = MLP(2 * dims, dims, dims, 2)
+
+    def loss(self, x: Tuple[Tensor], batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """The baseline's losses on the matching queries plus the denoising losses.
+
+        Unlike mmdet's ``loss``, the ground truth is prepared before the forward, which
+        needs its masks.
+        """
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        batch_gt_instances = self.preprocess_gt(
+            [s.gt_instances for s in batch_data_samples],
+            [s.get('gt_sem_seg') for s in batch_data_samples])
+        dn = self.dn_queries(batch_data_samples, batch_gt_instances)
+        all_cls_scores, all_mask_preds = self(x, batch_data_samples, dn)
+        num_dn = dn['meta']['num_dn_queries']
+        losses = self.loss_by_feat([c[:, num_dn:] for c in all_cls_scores],
+                                   [m[:, num_dn:] for m in all_mask_preds],
+                                   batch_gt_instances, batch_img_metas)
+        losses.update(self.loss_dn(torch.stack([c[:, :num_dn] for c in all_cls_scores]),
+                                   torch.stack([m[:, :num_dn] for m in all_mask_preds]),
+                                   dn))
+        return losses
+
+    def dn_queries(self, batch_data_samples: SampleList,
+                   batch_gt_instances: InstanceList) -> Dict:
+        """The denoising part of a training batch.
+
+        Args:
+            batch_data_samples (list[DetDataSample]): the batch (boxes and labels of its
+                things, ``img_shape``, ``batch_input_shape``).
+            batch_gt_instances (list[InstanceData]): :meth:`preprocess_gt`'s, whose
+                ``masks`` (n, H, W) start with the things, in the padded frame.
+
+        Returns:
+            dict: ``query`` (bs, P*M, D), ``query_pos`` (bs, P*M, D), ``shift`` (bs, P,
+            M, 2), each query's (Δx, Δy) in pixels (0 at padding); ``slots`` (K, ), the
+            real slots among the bs * M; ``masks`` (K, H, W), their objects' masks;
+            ``meta``, the generator's ``dn_meta`` (``valid`` (bs, M), ``labels`` (bs, M),
+            ``num_targets``, ...).
+        """
+        gen = self.dn_generator
+        noised_labels, noised_boxes, meta = gen.noised_groups(batch_data_samples)
+        bs, num_groups, group_size = noised_labels.shape
+        shape = (bs, num_groups * group_size, self.decoder_embed_dims)
+        keep = meta['valid'].view(bs, 1, group_size, 1).to(noised_boxes.dtype)
+        query = F.embedding(noised_labels, gen.content_table()) * keep
+        pos = coordinate_to_encoding(noised_boxes.reshape(bs, -1, 4),
+                                     num_feats=self.decoder_embed_dims // 2)
+        query_pos = self.dn_query_pos(pos) * keep.expand(-1, num_groups, -1, -1).reshape(
+            bs, -1, 1)
+        # The shift in pixels: only the centre moved (λ2 = 0), clamped to the image.
+        shift = (noised_boxes[..., :2] - meta['boxes'][:, None, :, :2]) * \
+            meta['image_sizes'][:, None, None, :2] * keep
+        # The real slots (the first min(n, M) of each image) as flat (bs * M) indices,
+        # laid out on the host: no device synchronisation.
+        counts = [len(s.gt_instances) for s in batch_data_samples]
+        kept = [min(n, group_size) for n in counts]
+        slots = host_tensor([b * group_size + m for b, n in enumerate(kept) for m in range(n)],
+                            torch.long, shift.device)
+        masks = torch.cat([gt.masks[:n] for gt, n in zip(batch_gt_instances, counts)])
+        if 'index' in meta:  # max_dn_queries kept a subset of each image's objects
+            starts = host_tensor([sum(counts[:b]) for b in range(bs)], torch.long,
+                                 shift.device)
+            masks = masks[(starts[:, None] + meta['index']).flatten().index_select(0, slots)]
+        return dict(query=query.view(shape), query_pos=query_pos, shift=shift, masks=masks,
+                    slots=slots, meta=meta)
+
+    def dn_cross_attn_mask(self, dn: Dict, size: Tuple[int, int],
+                           batch_data_samples: SampleList) -> Tensor:
+        """The first layer's masked-attention rows of the DN queries: True where a query
+        may not attend: where its :meth:`shifted_coverage` is below 0.5, as Mask2Former
+        thresholds its predicted masks, and at cells less than half inside the image.
+
+        Returns:
+            Tensor: (bs, P*M, h*w) bool.
+        """
+        pad_h, pad_w = batch_data_samples[0].metainfo['batch_input_shape']
+        coverage = self.shifted_coverage(dn, size, (pad_h, pad_w)).flatten(2)
+        inside = coverage.new_zeros(len(batch_data_samples), 1, pad_h, pad_w)
+        for b, sample in enumerate(batch_data_samples):
+            img_h, img_w = sample.metainfo['img_shape'][:2]
+            inside[b, :, :img_h, :img_w] = 1
+        inside = F.adaptive_avg_pool2d(inside, size).flatten(1) >= 0.5
+        return (coverage < 0.5) | ~inside[:, None]
+
+    @staticmethod
+    def shifted_coverage(dn: Dict, size: Tuple[int, int], pad_shape: Tuple[int, int]
+                         ) -> Tensor:
+        """Each DN query's shifted mask on an (h, w) map of the padded image.
+
+        Each object's mask is area-pooled to the map (the fraction of each cell it
+        covers) and translated by its query's (Δx, Δy) with bilinear ``grid_sample`` and
+        zero padding: a shift by whole cells moves the values exactly, any shift moves
+        their centroid by exactly (Δx, Δy) while none leaves the map.
+
+        Args:
+            dn (dict): :meth:`dn_queries`'s (``masks``, ``slots``, ``shift``).
+            size (tuple[int, int]): (h, w) of the map.
+            pad_shape (tuple[int, int]): (H, W) of the padded image the map covers.
+
+        Returns:
+            Tensor: (bs, P*M, h, w) in [0, 1]; zero at padding slots.
+        """
+        shift = dn['shift']
+        bs, num_groups, group_size, _ = shift.shape
+        coverage = F.adaptive_avg_pool2d(dn['masks'][None].to(shift.dtype), size)[0]
+        grid = coverage.new_zeros(bs * group_size, *size).index_copy_(
+            0, dn['slots'], coverage).view(bs, 1, group_size, *size)
+        grid = grid.expand(-1, num_groups, -1, -1, -1).reshape(-1, 1, *size)
+        # out(p) = in(p - Δ): an affine grid translated by -Δ in [-1, 1] units.
+        theta = torch.zeros(grid.size(0), 2, 3, dtype=shift.dtype, device=shift.device)
+        theta[:, 0, 0] = theta[:, 1, 1] = 1
+        theta[:, :, 2] = -2 * shift.reshape(-1, 2) / shift.new_tensor(pad_shape[::-1])
+        sampling = F.affine_grid(theta, list(grid.shape), align_corners=False)
+        return F.grid_sample(grid, sampling, mode='bilinear', padding_mode='zeros',
+                             align_corners=False).view(bs, num_groups * group_size, *size)
+
+    def forward(self, x: List[Tensor], batch_data_samples: SampleList,
+                dn: Optional[Dict] = None) -> Tuple[List[Tensor], List[Tensor]]:
+        """mmdet's forward without ``dn``; with it, the same decoder pass over the W
+        queries, Eq. 7 as its self-attention mask and the DN rows of the first masked
+        attention from :meth:`dn_cross_attn_mask`.
+
+        Returns:
+            tuple: per output (num_layers + 1 of them) the class logits (bs, W, C + 1)
+            and the mask logits (bs, W, h/4, w/4), the P*M denoising queries first.
+        """
+        if dn is None:
+            return super().forward(x, batch_data_samples)
+        num_dn = dn['meta']['num_dn_queries']
+        mask_features, memories = self.pixel_decoder(x)
+        keys, key_pos = self.decoder_memory(memories)
+        bs = mask_features.size(0)
+        query = torch.cat([dn['query'], self.query_feat.weight.expand(bs, -1, -1)], 1)
+        query_pos = torch.cat([dn['query_pos'], self.query_embed.weight.expand(bs, -1, -1)],
+                              1)
+        self_attn_mask = dn_attention_mask(dn['meta']['num_groups'],
+                                           dn['meta']['group_size'], self.num_queries,
+                                           query.device)
+        cls_pred, mask_pred, attn_mask = self._forward_head(query, mask_features,
+                                                            memories[0].shape[-2:])
+        if num_dn > 0:
+            attn_mask = attn_mask.view(bs, self.num_heads, *attn_mask.shape[1:])
+            attn_mask[:, :, :num_dn] = self.dn_cross_attn_mask(
+                dn, memories[0].shape[-2:], batch_data_samples)[:, None]
+            attn_mask = attn_mask.flatten(0, 1)
+        cls_preds, mask_preds = [cls_pred], [mask_pred]
+        for i, layer in enumerate(self.transformer_decoder.layers):
+            level = i % self.num_transformer_feat_level
+            # As mmdet: a row that may attend nowhere attends everywhere.
+            attn_mask = attn_mask & (attn_mask.sum(-1) != attn_mask.shape[-1])[..., None]
+            query = layer(query=query, key=keys[level], value=keys[level],
+                          query_pos=query_pos, key_pos=key_pos[level],
+                          self_attn_mask=self_attn_mask, cross_attn_mask=attn_mask,
+                          query_key_padding_mask=None, key_padding_mask=None)
+            cls_pred, mask_pred, attn_mask = self._forward_head(
+                query, mask_features,
+                memories[(i + 1) % self.num_transformer_feat_level].shape[-2:])
+            cls_preds.append(cls_pred)
+            mask_preds.append(mask_pred)
+        return cls_preds, mask_preds
+
+    def decoder_memory(self, memories: List[Tensor]) -> Tuple[List[Tensor], List[Tensor]]:
+        """Each level's keys (bs, h*w, D) (projected, plus its level embedding) and
+        positional encodings (bs, h*w, D), as mmdet's forward builds them (no padding
+        mask: Mask2Former attends to padding too)."""
+        keys, key_pos = [], []
+        for i, memory in enumerate(memories[:self.num_transformer_feat_level]):
+            key = self.decoder_input_projs[i](memory).flatten(2).transpose(1, 2)
+            keys.append(key + self.level_embed.weight[i].view(1, 1, -1))
+            no_padding = memory.new_zeros((memory.size(0), ) + memory.shape[-2:],
+                                          dtype=torch.bool)
+            key_pos.append(self.decoder_positional_encoding(no_padding).flatten(2)
+                           .transpose(1, 2))
+        return keys, key_pos
+
+    def loss_dn(self, cls_scores: Tensor, mask_preds: Tensor, dn: Dict) -> Dict[str, Tensor]:
+        """Reconstruction losses of the denoising queries on every output.
+
+        Args:
+            cls_scores (Tensor): (num_outputs, bs, P*M, C + 1) logits.
+            mask_preds (Tensor): (num_outputs, bs, P*M, h, w) mask logits.
+            dn (dict): :meth:`dn_queries`'s.
+
+        Returns:
+            dict: per output ``dn_loss_cls`` (the class loss with its class weights),
+            ``dn_loss_mask`` (BCE at ``num_points`` points a query, chosen as mmdet's
+            loss chooses them: by uncertainty with randomness) and ``dn_loss_dice``,
+            each summed over the real slots of all groups and divided by their number
+            averaged over ranks (at least 1). Padded slots are left out.
+        """
+        meta = dn['meta']
+        num_outputs = cls_scores.size(0)
+        # Every rank takes part in the all-reduce, whatever its objects.
+        avg_factor = reduce_mean(host_tensor(float(meta['num_targets']), cls_scores.dtype,
+                                             cls_scores.device)).clamp(min=1)
+        if meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
+            zero = cls_scores.sum() * 0 + mask_preds.sum() * 0
+            losses = zero.expand(num_outputs, 3)
+        else:
+            num_groups, group_size = meta['num_groups'], meta['group_size']
+            slots = dn['slots']
+            # (num_outputs, bs, P, M, ...) -> (K, num_outputs, P, ...), objects first.
+            cls_scores = cls_scores.unflatten(2, (num_groups, group_size)).permute(
+                1, 3, 0, 2, 4).flatten(0, 1).index_select(0, slots)
+            mask_preds = mask_preds.unflatten(2, (num_groups, group_size)).permute(
+                1, 3, 0, 2, 4, 5).flatten(0, 1).index_select(0, slots)
+            labels = meta['labels'].flatten().index_select(0, slots)
+            num_objects, per_object = mask_preds.size(0), num_outputs * num_groups
+            labels = labels[:, None].expand(-1, per_object).flatten()
+            loss_cls = self.loss_cls(cls_scores.flatten(0, 2), labels,
+                                     reduction_override='none').view(
+                                         num_objects, num_outputs, num_groups)
+            with torch.no_grad():
+                points = get_uncertain_point_coords_with_randomness(
+                    mask_preds.flatten(0, 2)[:, None], None, self.num_points,
+                    self.oversample_ratio, self.importance_sample_ratio)
+                # Each object's mask is sampled once, at the points of all its queries.
+                targets = point_sample(dn['masks'][:, None].to(points.dtype),
+                                       points.view(num_objects, -1, 2)).view(
+                                           -1, self.num_points)
+            preds = point_sample(mask_preds.flatten(0, 2)[:, None], points)[:, 0]
+            loss_dice = self.loss_dice(preds, targets, reduction_override='none')
+            loss_mask = self.loss_mask(preds, targets, reduction_override='none').mean(-1)
+            losses = torch.stack(
+                [loss_cls, loss_mask.view_as(loss_cls), loss_dice.view_as(loss_cls)], -1)
+            losses = losses.sum(dim=(0, 2)) / avg_factor  # (num_outputs, 3)
+        names = [f'{prefix}dn_loss_{kind}'
+                 for prefix in [f'd{i}.' for i in range(num_outputs - 1)] + ['']
+                 for kind in ('cls', 'mask', 'dice')]
+        return dict(zip(names, losses.flatten().unbind()))
