@@ -4,6 +4,7 @@ import statistics
 import time
 from typing import Callable, Dict, List, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
@@ -13,11 +14,13 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
+from mmdet.structures.mask import BitmapMasks
 
 
 def synthetic_batch(num_images: int, objects: int, shape: Tuple[int, int], num_classes: int,
-                    seed: int = 0) -> Dict:
-    """uint8 images and DetDataSamples with random boxes, as the dataloader gives them."""
+                    seed: int = 0, with_masks: bool = False) -> Dict:
+    """uint8 images and DetDataSamples with random boxes, as the dataloader gives them;
+    ``with_masks``: each object's instance mask, an ellipse inscribed in its box."""
     gen = torch.Generator().manual_seed(seed)
     h, w = shape
     images, samples = [], []
@@ -30,12 +33,22 @@ def synthetic_batch(num_images: int, objects: int, shape: Tuple[int, int], num_c
         sample.gt_instances = InstanceData(
             bboxes=torch.cat([xy, xy + wh], 1),
             labels=torch.randint(num_classes, (objects, ), generator=gen))
+        if with_masks:
+            ys, xs = torch.meshgrid(torch.arange(h) + .5, torch.arange(w) + .5,
+                                    indexing='ij')
+            centre, half = xy + wh / 2, wh / 2
+            inside = ((xs - centre[:, 0, None, None]) / half[:, 0, None, None])**2 + \
+                ((ys - centre[:, 1, None, None]) / half[:, 1, None, None])**2 <= 1
+            sample.gt_instances.masks = BitmapMasks(inside.numpy().astype(np.uint8), h, w)
         samples.append(sample)
     return dict(inputs=images, data_samples=samples)
 
 
 def num_classes_of(cfg: Config) -> int:
-    """The number of classes of a DETR-like or a two-stage config."""
+    """The number of classes of a DETR-like, a two-stage or a Mask2Former config."""
+    if 'panoptic_head' in cfg.model:
+        head = cfg.model.panoptic_head
+        return head.num_things_classes + head.num_stuff_classes
     head = cfg.model.get('bbox_head') or cfg.model.roi_head.bbox_head
     return head.num_classes
 
@@ -60,7 +73,8 @@ class ModelCost:
         self.model = MODELS.build(cfg.model).to(device)
         self.model.init_weights()
         self.optim_wrapper = build_optim_wrapper(self.model, cfg.optim_wrapper)
-        self.batch = synthetic_batch(num_images, objects, shape, num_classes_of(cfg))
+        self.batch = synthetic_batch(num_images, objects, shape, num_classes_of(cfg),
+                                     with_masks='panoptic_head' in cfg.model)
         self.num_images = num_images
         self.device = device
 

@@ -96,8 +96,16 @@ def find_invalid_json(cfg: Config, splits: Tuple[str, ...]) -> None:
 
 
 def check_num_classes(cfg: Config, splits: Tuple[str, ...]) -> None:
-    """Fails when ``model.bbox_head.num_classes`` differs from a dataset's class count."""
-    num_classes = cfg.get('model', {}).get('bbox_head', {}).get('num_classes')
+    """Fails when ``model.bbox_head.num_classes`` (or a Mask2Former's
+    ``model.panoptic_head.num_things_classes`` + ``num_stuff_classes``) differs from a
+    dataset's class count."""
+    model = cfg.get('model', {})
+    key, num_classes = 'model.bbox_head.num_classes', model.get('bbox_head', {}).get(
+        'num_classes')
+    if 'panoptic_head' in model:
+        head = model['panoptic_head']
+        key = 'model.panoptic_head.num_things_classes + num_stuff_classes'
+        num_classes = head.get('num_things_classes', 80) + head.get('num_stuff_classes', 53)
     if num_classes is None:
         return
     import mmdet.datasets  # noqa: F401  (registers the dataset classes)
@@ -111,5 +119,5 @@ def check_num_classes(cfg: Config, splits: Tuple[str, ...]) -> None:
                 classes = getattr(dataset_cls, 'METAINFO', {}).get('classes')
             if classes is not None and len(classes) != num_classes:
                 raise ValueError(
-                    f'model.bbox_head.num_classes={num_classes}, but the {split} dataset '
+                    f'{key}={num_classes}, but the {split} dataset '
                     f'({ds.get("type")}) has {len(classes)} classes')

@@ -59,3 +59,14 @@ def test_num_classes_that_disagrees_with_the_dataset():
     check_num_classes(cfg, ('train', ))
     with pytest.raises(ValueError, match='val dataset'):
         check_num_classes(cfg, ('val', ))
+
+
+def test_num_classes_of_a_mask2former_head_counts_things_and_stuff():
+    cfg = Config(dict(
+        model=dict(panoptic_head=dict(num_things_classes=6, num_stuff_classes=0)),
+        train_dataloader=dict(dataset=dict(type='DemoShapesDataset')),
+        val_dataloader=dict(dataset=dict(type='CocoDataset'))))
+    check_num_classes(cfg, ('train', ))
+    with pytest.raises(ValueError, match=r'num_things_classes \+ num_stuff_classes=6, but '
+                       r'the val dataset \(CocoDataset\) has 80 classes'):
+        check_num_classes(cfg, ('val', ))

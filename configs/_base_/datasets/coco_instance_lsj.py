@@ -4,6 +4,7 @@ _base_ = './coco_detr.py'
 image_size = (1024, 1024)
 train_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args={{_base_.backend_args}}),
+    dict(type='CheckInstanceMasks'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='RandomResize', scale=image_size, ratio_range=(0.1, 2.0),
@@ -16,6 +17,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True, backend_args={{_base_.backend_args}}),
     dict(type='Resize', scale=(1333, 800), keep_ratio=True),
+    dict(type='CheckInstanceMasks'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
