@@ -10,7 +10,7 @@ from mmengine.optim import build_optim_wrapper
 
 from mmdet.registry import MODELS
 
-from ..test_models.utils import make_samples
+from ..test_models.utils import add_box_masks, make_samples
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted(str(p.relative_to(REPO)) for p in (REPO / 'configs').rglob('*.py')
@@ -25,6 +25,8 @@ def _tiny_batch(model, num_classes):
     # Two-stage query selection (DINO) needs as many encoder points as queries.
     shape = (256, 320) if getattr(model, 'as_two_stage', False) else (64, 96)
     samples = make_samples([2, 1], num_classes=num_classes, img_shape=shape)
+    if hasattr(model, 'panoptic_head'):
+        add_box_masks(samples)
     images = [torch.randint(0, 256, (3, *shape), dtype=torch.uint8) for _ in samples]
     return model.data_preprocessor(dict(inputs=images, data_samples=samples), training=True)
 
@@ -34,16 +36,23 @@ def test_config_train_and_test_step(config):
     cfg = Config.fromfile(REPO / config)
     assert cfg.default_scope == 'mmdet' and 'mmdn' in cfg.custom_imports.imports
     cfg.model.backbone.init_cfg = None  # no downloads here
+    # A tiny input, not Mask2Former's fixed 1024 x 1024 training pad (minutes on a CPU).
+    cfg.model.data_preprocessor.pop('batch_augments', None)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
     name = Path(config).name
     is_dn = name.startswith('dn_') or '_cdn_' in name or '/ablations/' in config
-    dn_owner = model.roi_head if hasattr(model, 'roi_head') else model
-    num_classes = (model.roi_head.bbox_head if hasattr(model, 'roi_head') else
-                   model.bbox_head).num_classes
+    if hasattr(model, 'panoptic_head'):  # Mask2Former: the head owns the denoising part
+        num_classes = model.panoptic_head.num_classes
+        generator = getattr(model.panoptic_head, 'dn_generator', None)
+    else:
+        dn_owner = model.roi_head if hasattr(model, 'roi_head') else model
+        num_classes = (model.roi_head.bbox_head if hasattr(model, 'roi_head') else
+                       model.bbox_head).num_classes
+        generator = getattr(dn_owner, 'dn_query_generator', None)
     if is_dn:
-        assert dn_owner.dn_query_generator.num_classes == num_classes
+        assert generator.num_classes == num_classes
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     model.train()
     data = _tiny_batch(model, num_classes)
@@ -59,6 +68,10 @@ def test_config_train_and_test_step(config):
         assert len(results[0].pred_instances) <= cfg.model.test_cfg.max_per_img
     elif 'max_per_img' in cfg.model.test_cfg:  # DETR-like: exactly max_per_img detections
         assert results[0].pred_instances.bboxes.shape == (cfg.model.test_cfg.max_per_img, 4)
+    elif 'max_per_image' in cfg.model.test_cfg:  # Mask2Former: top-k masks and their boxes
+        k, shape = cfg.model.test_cfg.max_per_image, results[0].ori_shape
+        assert results[0].pred_instances.masks.shape == (k, *shape)
+        assert results[0].pred_instances.bboxes.shape == (k, 4)
     else:  # two-stage: at most, after the score threshold and NMS
         assert len(results[0].pred_instances) <= cfg.model.test_cfg.rcnn.max_per_img
 
@@ -69,7 +82,8 @@ def test_config_train_pipeline_on_a_demo_image(config, demo_data):
     pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
     out = pipeline(dict(img_path=str(demo_data / 'train' / '000000.png'), img_id=1,
                         instances=[dict(bbox=[10., 12., 60., 70.], bbox_label=0,
-                                        ignore_flag=0)]))
+                                        ignore_flag=0,
+                                        mask=[[10., 12., 60., 12., 60., 70., 10., 70.]])]))
     assert out is not None and out['inputs'].dim() == 3
 
 
@@ -78,7 +92,10 @@ def test_focal_loss_models_normalise_by_the_objects_of_all_ranks():
     and Faster R-CNN are averaged per rank, as their own code does."""
     others = []
     for config in CONFIGS:
-        head = Config.fromfile(REPO / config).model.get('bbox_head')
+        model = Config.fromfile(REPO / config).model
+        if 'panoptic_head' in model:  # Mask2Former's cross entropy, its own normaliser
+            continue
+        head = model.get('bbox_head')
         if head is not None and head.loss_cls.type == 'FocalLoss':
             assert head.get('sync_cls_avg_factor') is True, config
         else:

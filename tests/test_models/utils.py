@@ -10,6 +10,7 @@ from torch.overrides import TorchFunctionMode
 
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
+from mmdet.structures.mask import BitmapMasks
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,6 +43,19 @@ def make_samples(counts: Sequence[int], num_classes: int = 6, img_shape=(64, 80)
             bboxes=torch.cat([xy, xy + wh], 1),
             labels=torch.randint(num_classes, (n, ), generator=gen))
         samples.append(sample)
+    return samples
+
+
+def add_box_masks(samples: List[DetDataSample]) -> List[DetDataSample]:
+    """Gives each object an instance mask filling its (rounded) box, in the frame of
+    the sample's ``img_shape``."""
+    for sample in samples:
+        h, w = sample.img_shape[:2]
+        boxes = sample.gt_instances.bboxes.round().long().tolist()
+        masks = torch.zeros(len(boxes), h, w, dtype=torch.uint8)
+        for k, (x0, y0, x1, y1) in enumerate(boxes):
+            masks[k, y0:y1 + 1, x0:x1 + 1] = 1
+        sample.gt_instances.masks = BitmapMasks(masks.numpy(), h, w)
     return samples
 
 
