@@ -1,5 +1,5 @@
 """DN-Mask2Former's head: mask denoising (paper §4.9) in mmdet's Mask2Former head."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -92,9 +92,8 @@ class DNMask2FormerHead(Mask2FormerHead):
         losses = self.loss_by_feat([c[:, num_dn:] for c in all_cls_scores],
                                    [m[:, num_dn:] for m in all_mask_preds],
                                    batch_gt_instances, batch_img_metas)
-        losses.update(self.loss_dn(torch.stack([c[:, :num_dn] for c in all_cls_scores]),
-                                   torch.stack([m[:, :num_dn] for m in all_mask_preds]),
-                                   dn))
+        losses.update(self.loss_dn([c[:, :num_dn] for c in all_cls_scores],
+                                   [m[:, :num_dn] for m in all_mask_preds], dn))
         return losses
 
     def dn_queries(self, batch_data_samples: SampleList,
@@ -186,7 +185,8 @@ class DNMask2FormerHead(Mask2FormerHead):
         # out(p) = in(p - Δ): an affine grid translated by -Δ in [-1, 1] units.
         theta = torch.zeros(grid.size(0), 2, 3, dtype=shift.dtype, device=shift.device)
         theta[:, 0, 0] = theta[:, 1, 1] = 1
-        theta[:, :, 2] = -2 * shift.reshape(-1, 2) / shift.new_tensor(pad_shape[::-1])
+        theta[:, :, 2] = -2 * shift.reshape(-1, 2) / host_tensor(pad_shape[::-1], shift.dtype,
+                                                                  shift.device)
         sampling = F.affine_grid(theta, list(grid.shape), align_corners=False)
         return F.grid_sample(grid, sampling, mode='bilinear', padding_mode='zeros',
                              align_corners=False).view(bs, num_groups * group_size, *size)
@@ -250,12 +250,15 @@ class DNMask2FormerHead(Mask2FormerHead):
                            .transpose(1, 2))
         return keys, key_pos
 
-    def loss_dn(self, cls_scores: Tensor, mask_preds: Tensor, dn: Dict) -> Dict[str, Tensor]:
+    def loss_dn(self, cls_scores: Sequence[Tensor], mask_preds: Sequence[Tensor],
+                dn: Dict) -> Dict[str, Tensor]:
         """Reconstruction losses of the denoising queries on every output.
 
         Args:
-            cls_scores (Tensor): (num_outputs, bs, P*M, C + 1) logits.
-            mask_preds (Tensor): (num_outputs, bs, P*M, h, w) mask logits.
+            cls_scores (sequence[Tensor]): per output, (bs, P*M, C + 1) logits.
+            mask_preds (sequence[Tensor]): per output, (bs, P*M, h, w) mask logits (views
+                into the outputs: only the real slots' masks are copied, one output at a
+                time).
             dn (dict): :meth:`dn_queries`'s.
 
         Returns:
@@ -266,40 +269,41 @@ class DNMask2FormerHead(Mask2FormerHead):
             averaged over ranks (at least 1). Padded slots are left out.
         """
         meta = dn['meta']
-        num_outputs = cls_scores.size(0)
+        num_outputs = len(cls_scores)
         # Every rank takes part in the all-reduce, whatever its objects.
-        avg_factor = reduce_mean(host_tensor(float(meta['num_targets']), cls_scores.dtype,
-                                             cls_scores.device)).clamp(min=1)
+        avg_factor = reduce_mean(host_tensor(float(meta['num_targets']), cls_scores[0].dtype,
+                                             cls_scores[0].device)).clamp(min=1)
         if meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
-            zero = cls_scores.sum() * 0 + mask_preds.sum() * 0
+            zero = sum(c.sum() for c in cls_scores) * 0 + sum(m.sum() for m in mask_preds) * 0
             losses = zero.expand(num_outputs, 3)
         else:
-            num_groups, group_size = meta['num_groups'], meta['group_size']
-            slots = dn['slots']
-            # (num_outputs, bs, P, M, ...) -> (K, num_outputs, P, ...), objects first.
-            cls_scores = cls_scores.unflatten(2, (num_groups, group_size)).permute(
-                1, 3, 0, 2, 4).flatten(0, 1).index_select(0, slots)
-            mask_preds = mask_preds.unflatten(2, (num_groups, group_size)).permute(
-                1, 3, 0, 2, 4, 5).flatten(0, 1).index_select(0, slots)
-            labels = meta['labels'].flatten().index_select(0, slots)
-            num_objects, per_object = mask_preds.size(0), num_outputs * num_groups
-            labels = labels[:, None].expand(-1, per_object).flatten()
-            loss_cls = self.loss_cls(cls_scores.flatten(0, 2), labels,
-                                     reduction_override='none').view(
-                                         num_objects, num_outputs, num_groups)
-            with torch.no_grad():
-                points = get_uncertain_point_coords_with_randomness(
-                    mask_preds.flatten(0, 2)[:, None], None, self.num_points,
-                    self.oversample_ratio, self.importance_sample_ratio)
-                # Each object's mask is sampled once, at the points of all its queries.
-                targets = point_sample(dn['masks'][:, None].to(points.dtype),
-                                       points.view(num_objects, -1, 2)).view(
-                                           -1, self.num_points)
-            preds = point_sample(mask_preds.flatten(0, 2)[:, None], points)[:, 0]
-            loss_dice = self.loss_dice(preds, targets, reduction_override='none')
+            groups = (meta['num_groups'], meta['group_size'])
+
+            def real_slots(t: Tensor) -> Tensor:  # (bs, P*M, ...) -> (K, P, ...)
+                t = t.unflatten(1, groups).transpose(1, 2)
+                return t.flatten(0, 1).index_select(0, dn['slots'])
+            cls = torch.stack([real_slots(c) for c in cls_scores], 1)  # (K, outputs, P, C+1)
+            shape = cls.shape[:3]
+            labels = meta['labels'].flatten().index_select(0, dn['slots'])
+            loss_cls = self.loss_cls(cls.flatten(0, 2), labels[:, None].expand(
+                -1, shape[1] * shape[2]).flatten(), reduction_override='none').view(shape)
+            gt_masks = dn['masks'][:, None].to(cls.dtype)  # (K, 1, H, W)
+            preds, targets = [], []
+            for masks in mask_preds:
+                masks = real_slots(masks).flatten(0, 1)[:, None]  # (K * P, 1, h, w)
+                with torch.no_grad():
+                    points = get_uncertain_point_coords_with_randomness(
+                        masks, None, self.num_points, self.oversample_ratio,
+                        self.importance_sample_ratio)
+                    # Each object's mask is sampled once, at the points of its P queries.
+                    targets.append(point_sample(gt_masks, points.view(shape[0], -1, 2)))
+                preds.append(point_sample(masks, points))
+            preds = torch.stack(preds, 1).view(*shape, -1)  # (K, outputs, P, points)
+            targets = torch.stack(targets, 1).view(*shape, -1)
+            loss_dice = self.loss_dice(preds.flatten(0, 2), targets.flatten(0, 2),
+                                       reduction_override='none').view(shape)
             loss_mask = self.loss_mask(preds, targets, reduction_override='none').mean(-1)
-            losses = torch.stack(
-                [loss_cls, loss_mask.view_as(loss_cls), loss_dice.view_as(loss_cls)], -1)
+            losses = torch.stack([loss_cls, loss_mask, loss_dice], -1)
             losses = losses.sum(dim=(0, 2)) / avg_factor  # (num_outputs, 3)
         names = [f'{prefix}dn_loss_{kind}'
                  for prefix in [f'd{i}.' for i in range(num_outputs - 1)] + ['']

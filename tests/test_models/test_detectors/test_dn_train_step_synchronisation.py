@@ -9,7 +9,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
-from ..utils import make_samples
+from ..utils import add_box_masks, make_samples
 
 REPO = Path(__file__).resolve().parents[3]
 SYNCHRONISING = ('aten::_local_scalar_dense', 'aten::item', 'aten::is_nonzero',
@@ -22,7 +22,8 @@ PAIRS = [('dab_detr_r18_demo', 'dn_dab_detr_r18_demo'), ('detr_r18_demo', 'dn_de
          ('anchor_detr_r18_demo', 'dn_anchor_detr_r18_demo'),
          ('faster_rcnn_r18_demo', 'dn_faster_rcnn_r18_demo'),
          ('group_dab_detr_r18_demo', 'dn_group_dab_detr_r18_demo'),
-         ('sam_detr_pp_r18_demo', 'dn_sam_detr_pp_r18_demo')]
+         ('sam_detr_pp_r18_demo', 'dn_sam_detr_pp_r18_demo'),
+         ('mask2former_r18_demo', 'dn_mask2former_r18_demo')]
 
 
 def synchronising_operators(config: str) -> collections.Counter:
@@ -33,6 +34,8 @@ def synchronising_operators(config: str) -> collections.Counter:
     model.init_weights()
     model.train()
     samples = make_samples([3, 1])
+    if 'mask2former' in config:
+        add_box_masks(samples)
     inputs = torch.rand(2, 3, 64, 80, generator=torch.Generator().manual_seed(0))
     with torch.profiler.profile() as prof:
         loss, _ = model.parse_losses(model.loss(inputs, samples))
