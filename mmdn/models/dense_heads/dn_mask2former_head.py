@@ -257,8 +257,7 @@ class DNMask2FormerHead(Mask2FormerHead):
         Args:
             cls_scores (sequence[Tensor]): per output, (bs, P*M, C + 1) logits.
             mask_preds (sequence[Tensor]): per output, (bs, P*M, h, w) mask logits (views
-                into the outputs: only the real slots' masks are copied, one output at a
-                time).
+                into the outputs: only the real slots' masks are copied).
             dn (dict): :meth:`dn_queries`'s.
 
         Returns:
@@ -287,19 +286,16 @@ class DNMask2FormerHead(Mask2FormerHead):
             labels = meta['labels'].flatten().index_select(0, dn['slots'])
             loss_cls = self.loss_cls(cls.flatten(0, 2), labels[:, None].expand(
                 -1, shape[1] * shape[2]).flatten(), reduction_override='none').view(shape)
-            gt_masks = dn['masks'][:, None].to(cls.dtype)  # (K, 1, H, W)
-            preds, targets = [], []
-            for masks in mask_preds:
-                masks = real_slots(masks).flatten(0, 1)[:, None]  # (K * P, 1, h, w)
-                with torch.no_grad():
-                    points = get_uncertain_point_coords_with_randomness(
-                        masks, None, self.num_points, self.oversample_ratio,
-                        self.importance_sample_ratio)
-                    # Each object's mask is sampled once, at the points of its P queries.
-                    targets.append(point_sample(gt_masks, points.view(shape[0], -1, 2)))
-                preds.append(point_sample(masks, points))
-            preds = torch.stack(preds, 1).view(*shape, -1)  # (K, outputs, P, points)
-            targets = torch.stack(targets, 1).view(*shape, -1)
+            # Only the real slots' masks are copied: (K, outputs, P, h, w).
+            masks = torch.stack([real_slots(m) for m in mask_preds], 1).flatten(0, 2)
+            with torch.no_grad():
+                points = get_uncertain_point_coords_with_randomness(
+                    masks[:, None], None, self.num_points, self.oversample_ratio,
+                    self.importance_sample_ratio)
+                # Each object's mask is sampled once, at the points of all its queries.
+                targets = point_sample(dn['masks'][:, None].to(cls.dtype),
+                                       points.view(shape[0], -1, 2)).view(*shape, -1)
+            preds = point_sample(masks[:, None], points).view(*shape, -1)
             loss_dice = self.loss_dice(preds.flatten(0, 2), targets.flatten(0, 2),
                                        reduction_override='none').view(shape)
             loss_mask = self.loss_mask(preds, targets, reduction_override='none').mean(-1)
