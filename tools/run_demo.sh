@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # tools/run_demo.sh CONFIG WORK_DIR: the README's main job after the install. Writes the
-# demo dataset to data/demo (once), trains CONFIG on it, evaluates the last checkpoint
-# with COCO metrics, and says where the checkpoint, logs and metrics are.
+# demo dataset to data/demo (again when it is incomplete or from an older generator),
+# trains CONFIG on it, evaluates the last checkpoint with COCO metrics, and says where the
+# checkpoint, logs and metrics are.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 config=$1
 work_dir=$2
 py=${MMDN_VENV:-$root/.venv}/bin/python
-if [[ ! -f data/demo/annotations/val.json ]]; then
-  "$py" tools/misc/make_demo_dataset.py data/demo --seed 0
-fi
+"$py" tools/misc/make_demo_dataset.py data/demo --seed 0 --if-stale
 start=$(date +%s)
 "$py" tools/train.py "$config" --work-dir "$work_dir"
 trained=$(date +%s)

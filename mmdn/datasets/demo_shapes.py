@@ -8,7 +8,9 @@ object, so each stays mostly visible). Boxes are the tight extents of the drawn 
 ``segmentation`` is each object's visible pixels (its drawn shape less the later shapes
 drawn over it) as compressed COCO RLE, and ``area`` their number.
 
-The output is deterministic for a given seed::
+Each annotation file records the generator's ``DEMO_VERSION`` (``info.version``, 2 since
+masks were added), so that a folder written by an older generator is recognised
+(:func:`demo_dataset_is_current`). The output is deterministic for a given seed::
 
     OUT_DIR/train/000000.png ...   OUT_DIR/annotations/train.json
     OUT_DIR/val/000000.png ...     OUT_DIR/annotations/val.json
@@ -22,6 +24,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from pycocotools import mask as mask_utils
 
+# The generator's version: 2 adds the instance masks (``segmentation``, mask ``area``).
+DEMO_VERSION = 2
 DEMO_CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
 # Typical RGB colour of each class; objects jitter it, so colour alone is a strong cue.
 HUES = ((220, 60, 60), (60, 180, 75), (70, 90, 230), (240, 200, 40), (200, 70, 210),
@@ -151,7 +155,25 @@ def make_demo_split(out_dir: Path, split: str, num_images: int,
                                     **obj))
     categories = [dict(id=i + 1, name=n, supercategory='shape')
                   for i, n in enumerate(DEMO_CLASSES)]
-    return dict(images=images, annotations=annotations, categories=categories)
+    return dict(info=dict(description='mmdn demo shapes', version=DEMO_VERSION),
+                images=images, annotations=annotations, categories=categories)
+
+
+def demo_dataset_is_current(out_dir: str) -> bool:
+    """Whether ``out_dir`` holds a complete demo dataset of this generator's version:
+    both annotation files readable, of ``DEMO_VERSION``, and every image they list
+    present."""
+    root = Path(out_dir)
+    for split in ('train', 'val'):
+        try:
+            coco = json.loads((root / 'annotations' / f'{split}.json').read_text())
+        except (OSError, ValueError):
+            return False
+        if not isinstance(coco, dict) or coco.get('info', {}).get('version') != DEMO_VERSION:
+            return False
+        if not all((root / split / img['file_name']).is_file() for img in coco['images']):
+            return False
+    return True
 
 
 def make_demo_dataset(out_dir: str, seed: int = 0, num_train: int = 500,

@@ -112,3 +112,36 @@ def test_masks_are_the_pixels_each_shape_painted(demo_data):
 def test_rejects_empty_splits(tmp_path, num_train, num_val):
     with pytest.raises(ValueError, match='num_train and num_val'):
         make_demo_dataset(str(tmp_path), 0, num_train, num_val)
+
+
+def test_a_stale_or_incomplete_folder_is_recognised(tmp_path):
+    from mmdn.datasets.demo_shapes import demo_dataset_is_current
+    root = tmp_path / 'demo'
+    assert not demo_dataset_is_current(str(root))
+    make_demo_dataset(str(root), seed=0, num_train=3, num_val=2)
+    assert demo_dataset_is_current(str(root))
+    (root / 'train' / '000001.png').unlink()  # an interrupted write
+    assert not demo_dataset_is_current(str(root))
+    make_demo_dataset(str(root), seed=0, num_train=3, num_val=2)
+    ann_file = root / 'annotations' / 'val.json'
+    coco = json.loads(ann_file.read_text())
+    del coco['info']  # a folder written before masks were added
+    ann_file.write_text(json.dumps(coco))
+    assert not demo_dataset_is_current(str(root))
+
+
+def test_the_tool_regenerates_only_a_stale_folder(tmp_path):
+    import subprocess
+    import sys
+
+    from ..conftest import REPO
+    root = tmp_path / 'demo'
+    cmd = [sys.executable, 'tools/misc/make_demo_dataset.py', str(root), '--num-train', '2',
+           '--num-val', '1', '--if-stale']
+    first = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert first.returncode == 0 and 'train:' in first.stdout
+    second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert second.returncode == 0 and 'left as it is' in second.stdout
+    (root / 'val' / '000000.png').unlink()
+    third = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert 'val:' in third.stdout and (root / 'val' / '000000.png').is_file()
