@@ -18,6 +18,7 @@ import time
 from typing import Dict, List
 
 import torch
+from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
 from mmdet.utils import register_all_modules
@@ -36,6 +37,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--steps', type=int, default=5, help='timed steps per model')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='overrides of both configs, e.g. '
+                        'model.data_preprocessor.batch_augments=None (no fixed-size pad)')
     return parser.parse_args()
 
 
@@ -44,8 +48,11 @@ def main() -> None:
     register_all_modules()
     # Only the table: the models' weight-initialisation reports go nowhere.
     MMLogger.get_instance('benchmark_dn_overhead', log_level='ERROR')
-    models = [ModelCost(c, args.shape, args.batch, args.objects, args.device)
-              for c in (args.config_a, args.config_b)]
+    models = []
+    for config in (args.config_a, args.config_b):
+        cfg = Config.fromfile(config)
+        cfg.merge_from_dict(args.cfg_options)
+        models.append(ModelCost(cfg, args.shape, args.batch, args.objects, args.device))
     results: Dict[str, List[List[float]]] = {'train': [[], []], 'test': [[], []]}
     for step in range(args.warmup + args.steps):
         # A, B on even steps and B, A on odd ones: neither always runs on the other's heels.
@@ -60,7 +67,8 @@ def main() -> None:
 
     print(f'device {args.device}, {args.batch} images of {args.shape[0]}x{args.shape[1]}, '
           f'{args.objects} objects each, median of {args.steps} steps')
-    print(f'A = {args.config_a}\nB = {args.config_b}\n')
+    print(f'A = {args.config_a}\nB = {args.config_b}\n'
+          f'{args.cfg_options or ""}')
     print('| measure | A | B | B / A |\n|---|---|---|---|')
     for kind, label in (('train', 'train step (s)'), ('test', 'inference step (s)')):
         a, b = (statistics.median(r) for r in results[kind])
