@@ -12,7 +12,7 @@ from mmdet.models.utils import get_uncertain_point_coords_with_randomness
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, InstanceList, reduce_mean
-from ..layers.dn_query_generator import build_dn_query_generator, dn_attention_mask
+from ..layers.dn_query_generator import build_dn_query_generator
 from ..utils import host_tensor
 
 
@@ -45,7 +45,8 @@ class DNMask2FormerHead(Mask2FormerHead):
       Mask2Former does for its queries. A DN mask that covers no cell (an object smaller
       than half a stride-32 cell, padding slots) falls back, as Mask2Former's empty masks
       do, to attending everywhere; its positional query still says where it is.
-    - **Self-attention**: Eq. 7 (:func:`dn_attention_mask`).
+    - **Self-attention**: the generator's mask: Eq. 7 (``dn_cfg`` options such as
+      ``with_attn_mask=False`` act as for the other DN models).
     - **Losses**: the head's own class (its class weights), point-sampled BCE and dice
       losses, against the object each query was noised from (no matching), on every
       output (the one before the first layer and one per layer, as the baseline's),
@@ -107,7 +108,8 @@ class DNMask2FormerHead(Mask2FormerHead):
                 ``masks`` (n, H, W) start with the things, in the padded frame.
 
         Returns:
-            dict: ``query`` (bs, P*M, D), ``query_pos`` (bs, P*M, D), ``shift`` (bs, P,
+            dict: ``query`` (bs, P*M, D), ``query_pos`` (bs, P*M, D),
+            ``self_attn_mask`` (W, W) or None (the generator's), ``shift`` (bs, P,
             M, 2), each query's (Δx, Δy) in pixels (0 at padding); ``slots`` (K, ), the
             real slots among the bs * M; ``masks`` (K, H, W), their objects' masks;
             ``meta``, the generator's ``dn_meta`` (``valid`` (bs, M), ``labels`` (bs, M),
@@ -115,10 +117,11 @@ class DNMask2FormerHead(Mask2FormerHead):
         """
         gen = self.dn_generator
         noised_labels, noised_boxes, meta = gen.noised_groups(batch_data_samples)
+        # Content and the self-attention mask (Eq. 7, or as dn_cfg's options say).
+        query, _, self_attn_mask, meta = gen.queries(noised_labels, noised_boxes, meta,
+                                                     self.num_queries)
         bs, num_groups, group_size = noised_labels.shape
-        shape = (bs, num_groups * group_size, self.decoder_embed_dims)
         keep = meta['valid'].view(bs, 1, group_size, 1).to(noised_boxes.dtype)
-        query = F.embedding(noised_labels, gen.content_table()) * keep
         pos = coordinate_to_encoding(noised_boxes.reshape(bs, -1, 4),
                                      num_feats=self.decoder_embed_dims // 2)
         query_pos = self.dn_query_pos(pos) * keep.expand(-1, num_groups, -1, -1).reshape(
@@ -137,8 +140,8 @@ class DNMask2FormerHead(Mask2FormerHead):
             starts = host_tensor([sum(counts[:b]) for b in range(bs)], torch.long,
                                  shift.device)
             masks = masks[(starts[:, None] + meta['index']).flatten().index_select(0, slots)]
-        return dict(query=query.view(shape), query_pos=query_pos, shift=shift, masks=masks,
-                    slots=slots, meta=meta)
+        return dict(query=query, query_pos=query_pos, self_attn_mask=self_attn_mask,
+                    shift=shift, masks=masks, slots=slots, meta=meta)
 
     def dn_cross_attn_mask(self, dn: Dict, size: Tuple[int, int],
                            batch_data_samples: SampleList) -> Tensor:
@@ -210,9 +213,6 @@ class DNMask2FormerHead(Mask2FormerHead):
         query = torch.cat([dn['query'], self.query_feat.weight.expand(bs, -1, -1)], 1)
         query_pos = torch.cat([dn['query_pos'], self.query_embed.weight.expand(bs, -1, -1)],
                               1)
-        self_attn_mask = dn_attention_mask(dn['meta']['num_groups'],
-                                           dn['meta']['group_size'], self.num_queries,
-                                           query.device)
         cls_pred, mask_pred, attn_mask = self._forward_head(query, mask_features,
                                                             memories[0].shape[-2:])
         if num_dn > 0:
@@ -227,7 +227,7 @@ class DNMask2FormerHead(Mask2FormerHead):
             attn_mask = attn_mask & (attn_mask.sum(-1) != attn_mask.shape[-1])[..., None]
             query = layer(query=query, key=keys[level], value=keys[level],
                           query_pos=query_pos, key_pos=key_pos[level],
-                          self_attn_mask=self_attn_mask, cross_attn_mask=attn_mask,
+                          self_attn_mask=dn['self_attn_mask'], cross_attn_mask=attn_mask,
                           query_key_padding_mask=None, key_padding_mask=None)
             cls_pred, mask_pred, attn_mask = self._forward_head(
                 query, mask_features,

@@ -432,7 +432,15 @@ class DnQueryGenerator(DnBoxNoiser):
             ``with_attn_mask``, or None with neither mask nor groups (or neither a
             denoising part nor groups); ``dn_meta`` of :meth:`noised_groups`.
         """
-        noised_labels, noised_boxes, dn_meta = self.noised_groups(batch_data_samples, clean)
+        return self.queries(*self.noised_groups(batch_data_samples, clean),
+                            num_matching_queries, mask_dtype, num_matching_groups)
+
+    def queries(self, noised_labels: Tensor, noised_boxes: Tensor, dn_meta: Dict,
+                num_matching_queries: int, mask_dtype: torch.dtype = torch.bool,
+                num_matching_groups: int = 1
+                ) -> Tuple[Tensor, Tensor, Optional[Tensor], Dict]:
+        """:meth:`forward` from :meth:`noised_groups`'s output, for callers that also
+        need the noised boxes themselves."""
         bs, num_groups, group_size = noised_labels.shape
         num_dn = dn_meta['num_dn_queries']
         # Padding slots get zero content and a zero anchor (the image centre, half size).
