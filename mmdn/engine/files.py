@@ -22,6 +22,9 @@ def write_atomically(path: Union[str, Path], write: Callable[[str], None]) -> No
     os.close(fd)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's file is private (0600)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

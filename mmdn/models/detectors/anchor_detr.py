@@ -73,9 +73,11 @@ class AnchorDETR(DetectionTransformer):
         bs, _, height, width = feat.shape
         input_h, input_w = batch_data_samples[0].batch_input_shape
         masks = feat.new_ones((bs, input_h, input_w))
-        for mask, sample in zip(masks, batch_data_samples):
+        for img_id, sample in enumerate(batch_data_samples):
+            # Indexing the batch tensor itself (not a view of one image): an ONNX export
+            # keeps writes into the base tensor only.
             img_h, img_w = sample.img_shape
-            mask[:img_h, :img_w] = 0
+            masks[img_id, :img_h, :img_w] = 0
         masks = F.interpolate(masks[:, None], size=(height, width)).bool()[:, 0]
         # Normalised centres of the unpadded columns and rows (padding goes beyond 1).
         x = (~masks[:, 0, :]).cumsum(1, dtype=torch.float32)

@@ -18,6 +18,16 @@ def _sine_embedding(points: Tensor, embed_dims: int) -> Tensor:
     return coordinate_to_encoding(flat, embed_dims // 2).view(*points.shape[:-1], embed_dims)
 
 
+def valid_cells(valid_ratio: Tensor, h: int, w: int) -> Tensor:
+    """The unpadded width and height of an h x w map in cells, (bs, 2) as (w, h).
+
+    The sizes go through tensors (not ``new_tensor``, which copies their values), so an
+    ONNX trace follows the map size of its input.
+    """
+    size = torch.stack([torch.as_tensor(w), torch.as_tensor(h)])
+    return valid_ratio * size.to(valid_ratio)
+
+
 class SamDetrTransformerDecoderLayer(BaseModule):
     """One decoder layer of SAM-DETR(++), as the official ``TransformerDecoderLayer``
     (github ZhangGongjie/SAM-DETR, ``models/transformer_decoder.py``) with SMCA.
@@ -100,7 +110,7 @@ class SamDetrTransformerDecoderLayer(BaseModule):
         """
         bs, num_queries = ref_boxes.shape[:2]
         h, w = memory_2d.shape[-2:]
-        scale = (valid_ratio * valid_ratio.new_tensor([w, h])).repeat(1, 2)  # (bs, 4)
+        scale = valid_cells(valid_ratio, h, w).repeat(1, 2)  # (bs, 4)
         boxes = bbox_cxcywh_to_xyxy(ref_boxes) * scale[:, None]
         index = torch.arange(bs, device=boxes.device, dtype=boxes.dtype)
         rois = torch.cat([index.repeat_interleave(num_queries)[:, None],
@@ -207,7 +217,7 @@ class SamDetrTransformerDecoderLayer(BaseModule):
         """
         bs, num_queries, heads = salient.shape[:3]
         h, w = level_shape
-        centre = salient * (valid_ratio * valid_ratio.new_tensor([w, h]))[:, None, None]
+        centre = salient * valid_cells(valid_ratio, h, w)[:, None, None]
         ys, xs = torch.meshgrid(torch.arange(h, device=salient.device, dtype=salient.dtype),
                                 torch.arange(w, device=salient.device, dtype=salient.dtype),
                                 indexing='ij')
