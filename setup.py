@@ -23,6 +23,7 @@ setup(
     extras_require=dict(
         tests=read_requirements('tests.txt'),
         optional=read_requirements('optional.txt'),
+        deploy=read_requirements('deploy.txt'),
         build=read_requirements('build.txt')),
     license='Apache License 2.0',
     zip_safe=False)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates (or checks) the project's virtual environment: torch, mmengine, mmcv with its
-# compiled ops, mmdet, and mmdn in editable mode. A second run only checks and returns.
+# compiled ops, mmdet, onnx and onnxruntime, and mmdn in editable mode. A second run only checks and returns.
 #
 #   MMDN_VENV    where the environment lives            (default: <repo>/.venv)
 #   PYTHON       the interpreter that creates it          (default: python3)
@@ -15,7 +15,7 @@ torch_index=${TORCH_INDEX:-}
 
 key=$(cat "$root"/requirements/*.txt "$root/setup.py" | sha256sum | cut -c1-16)-$torch_spec-$torch_index
 stamp=$venv/.mmdn-install
-check='import mmdn, mmcv.ops, mmdet, mmengine, torch; from mmcv.ops import MultiScaleDeformableAttention'
+check='import mmdn, mmcv.ops, mmdet, mmengine, torch, onnx, onnxruntime; from mmcv.ops import MultiScaleDeformableAttention'
 if [[ -f $stamp && $(cat "$stamp") == "$key" ]] && "$venv/bin/python" -c "$check" 2>/dev/null; then
   echo "mmdn environment up to date: $venv"
   exit 0
@@ -40,7 +40,7 @@ if ! "$venv/bin/python" -c 'import mmcv.ops' 2>/dev/null; then
 fi
 "${pip[@]}" "$torch_spec" ${torch_index:+--extra-index-url "$torch_index"}
 "${pip[@]}" -r "$root/requirements/runtime.txt" -r "$root/requirements/tests.txt" \
-  -r "$root/requirements/optional.txt"
+  -r "$root/requirements/optional.txt" -r "$root/requirements/deploy.txt"
 "${pip[@]}" --no-build-isolation --no-deps -e "$root"
 # mmengine imports torchvision whenever it is installed; a torchvision built for another
 # torch fails at that import, and nothing in mmdn needs it.

@@ -15,7 +15,8 @@ class ExportableDetector(nn.Module):
     """Wraps an mmdet detector so that its inference is ``(inputs, valid_hw) -> (boxes,
     scores, labels)``, with no Python metadata left to be frozen by tracing.
 
-    The detector's own ``predict`` runs (DN models are their baselines there): the data
+    The detector's own ``predict`` runs (DN models are their baselines there; a two-stage
+    detector runs :meth:`two_stage_predict`, mmdet's steps written for tracing): the data
     samples it reads are built from the inputs, each field a traced tensor —
     ``batch_input_shape`` the padded size (H, W) of ``inputs``, ``img_shape`` the valid
     size of each image — so the padding masks of the DETR family and the clipping of

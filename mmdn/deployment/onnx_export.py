@@ -160,10 +160,14 @@ def export_onnx(detector: nn.Module, out_file: Union[str, Path], shape: Tuple[in
         Path: ``out_file``.
 
     Raises:
-        ValueError: ``shape`` smaller than the model's largest stride, or ``batch`` < 1.
+        ValueError: ``shape`` smaller than the model's largest stride, ``batch`` < 1, or a
+            segmentation model (Mask2Former).
     """
     import onnx
 
+    if hasattr(detector, 'panoptic_head'):
+        raise ValueError(f'{type(detector).__name__}: segmentation models (their masks) '
+                         'are not exported; the graph here gives boxes, scores and labels')
     detector = detector.cpu().eval()
     smallest = min_input_size(detector)
     if min(shape) < smallest or batch < 1:
