@@ -2,10 +2,12 @@
 ``deploy`` extra, imported only when exporting)."""
 from .exportable_detector import ExportableDetector
 from .load_detector import config_classes, load_detector
-from .onnx_export import (export_onnx, example_inputs, max_detections, min_input_size,
+from .onnx_export import (example_inputs, export_onnx, max_detections, min_input_size,
                           onnx_export_context, preprocessing_metadata)
 from .parity import detection_difference
 
-__all__ = ['ExportableDetector', 'config_classes', 'load_detector', 'export_onnx',
-           'example_inputs', 'detection_difference', 'max_detections', 'min_input_size', 'onnx_export_context',
-           'preprocessing_metadata']
+__all__ = [
+    'ExportableDetector', 'config_classes', 'load_detector', 'example_inputs',
+    'detection_difference', 'export_onnx', 'max_detections', 'min_input_size',
+    'onnx_export_context', 'preprocessing_metadata'
+]

@@ -1,8 +1,8 @@
 """ONNX export of a detector: the traced graph of :class:`ExportableDetector`, on CPU.
 
 Exported with torch's TorchScript exporter (``dynamo=False``), opset 17; the result is a
-plain ONNX graph that stock onnxruntime runs (no custom operators). Two departures from
-what a plain ``torch.onnx.export`` of an mmdet model gives, both inside
+plain ONNX graph that stock onnxruntime runs (no custom operators). Three departures
+from what a plain ``torch.onnx.export`` of an mmdet model gives, all inside
 :func:`onnx_export_context` only:
 
 - mmdet's DETR and Deformable DETR ``pre_transformer`` drop the padding masks when
@@ -100,8 +100,9 @@ def max_detections(detector: nn.Module) -> int:
 
 
 def min_input_size(detector: nn.Module) -> int:
-    """The smallest height and width whose every feature map is at least 1 x 1: the
-    largest stride of the backbone and neck (32, or 64 with an extra neck level)."""
+    """The smallest input height and width accepted: the largest stride of the backbone
+    and neck (32, or 64 with an extra neck level), below which the coarsest map would
+    stand for less than one of its cells."""
     neck = getattr(detector, 'neck', None)
     extra = len(getattr(neck, 'extra_convs', None) or []) or max(
         getattr(neck, 'num_outs', 0) - len(getattr(neck, 'in_channels', ())), 0)
