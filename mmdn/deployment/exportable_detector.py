@@ -136,21 +136,22 @@ class ExportableDetector(nn.Module):
 
     def roi_features(self, feats: List[Tensor], rois: Tensor) -> Tensor:
         """mmdet's ``SingleRoIExtractor`` (each RoI pooled from the level its scale maps
-        to) without its branch on a level having no RoI, which a trace would freeze.
+        to), written with gathers only: mmdet's version branches on a level having no
+        RoI and writes each level's features in place at its RoIs' indices, whose ONNX
+        form keeps the shapes of the traced input (onnxruntime failed on a level with a
+        number of RoIs other than the traced one).
 
         Args:
             feats (list[Tensor]): the neck's levels, each (1, C, h, w).
             rois (Tensor): (K, 5) (batch index, x1, y1, x2, y2).
 
         Returns:
-            Tensor: (K, C, S, S) features.
+            Tensor: (K, C, S, S) features, in the order of ``rois``.
         """
         extractor = self.detector.roi_head.bbox_roi_extractor
         feats = feats[:extractor.num_inputs]
         levels = extractor.map_roi_levels(rois, len(feats))
-        out = feats[0].new_zeros(rois.size(0), extractor.out_channels,
-                                 *extractor.roi_layers[0].output_size)
-        for level, (feat, roi_layer) in enumerate(zip(feats, extractor.roi_layers)):
-            inds = (levels == level).nonzero().squeeze(1)
-            out[inds] = roi_layer(feat, rois[inds])
-        return out
+        inds = [(levels == level).nonzero().squeeze(1) for level in range(len(feats))]
+        pooled = torch.cat([roi_layer(feat, rois[i]) for feat, roi_layer, i in zip(
+            feats, extractor.roi_layers, inds)])
+        return pooled[torch.cat(inds).argsort()]

@@ -44,3 +44,18 @@ def test_module_is_put_in_eval_mode():
     model = spread_detector('configs/demo/dn_dab_detr_r18_demo.py').train()
     wrapper = ExportableDetector(model, 30)
     assert not wrapper.training and not model.training
+
+
+def test_roi_features_are_mmdets_with_empty_levels():
+    model = spread_detector('configs/demo/faster_rcnn_r18_demo.py')
+    wrapper = ExportableDetector(model, 30)
+    gen = torch.Generator().manual_seed(0)
+    feats = [torch.randn(1, 128, 40 // 2**i, 48 // 2**i, generator=gen) for i in range(5)]
+    # Sizes 20, 300 and 5 x 25: levels 0, 2 and 0 (none on levels 1 and 3), then no RoI.
+    rois = torch.tensor([[0, 0, 0, 20, 20], [0, 10, 10, 310, 310], [0, 5, 5, 10, 30.]])
+    extractor = model.roi_head.bbox_roi_extractor
+    assert extractor.map_roi_levels(rois, 4).tolist() == [0, 2, 0]
+    for boxes in (rois, rois[[1, 0, 2]], rois[:0]):
+        ours = wrapper.roi_features(feats, boxes)
+        assert ours.shape == (len(boxes), 128, 7, 7)
+        assert torch.equal(ours, extractor(feats[:4], boxes))

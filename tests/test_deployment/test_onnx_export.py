@@ -89,6 +89,9 @@ def test_static_export_has_fixed_input_and_stored_preprocessing(tmp_path):
     assert pre['mean'] == [123.675, 116.28, 103.53] and pre['bgr_to_rgb'] is True
     assert pre['resize'] == dict(scale_factor=1.0)
     assert not any(n.domain not in ('', 'ai.onnx') for n in model.graph.node)  # stock ops
+    # A DN model is its baseline at inference: no denoising queries, and the generator's
+    # one row used (the matching queries' 'unknown' content) is folded into a constant.
+    assert not [i.name for i in model.graph.initializer if 'dn_query_generator' in i.name]
 
 
 def test_input_below_the_largest_stride_is_refused_and_nothing_written(tmp_path):
