@@ -25,8 +25,7 @@ def load_detector(config: str, checkpoint: Optional[str] = None,
                   ) -> Tuple[Config, nn.Module, Sequence[str]]:
     """The config's detector in eval mode on CPU, with the checkpoint's weights (its
     initialisation without one, the backbone's random rather than downloaded), and its
-    class names (the checkpoint's
-    ``meta.dataset_meta``, else the config's).
+    class names (the checkpoint's ``meta.dataset_meta``, else the config's).
 
     Raises:
         ValueError: a config that does not import mmdn.
@@ -46,9 +45,8 @@ def load_detector(config: str, checkpoint: Optional[str] = None,
         model.init_weights()
     else:
         ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
-        state = ckpt.get('state_dict', ckpt)
-        state = {k[len('module.'):] if k.startswith('module.') else k: v
-                 for k, v in state.items()}
+        state = {k.removeprefix('module.'): v
+                 for k, v in ckpt.get('state_dict', ckpt).items()}
         try:
             missing, unexpected = model.load_state_dict(state, strict=False)
         except RuntimeError as err:  # shapes that differ
