@@ -8,9 +8,15 @@ object, so each stays mostly visible). Boxes are the tight extents of the drawn 
 ``segmentation`` is each object's visible pixels (its drawn shape less the later shapes
 drawn over it) as compressed COCO RLE, and ``area`` their number.
 
-Each annotation file records the generator's ``DEMO_VERSION`` (``info.version``, 2 since
-masks were added), so that a folder written by an older generator is recognised
-(:func:`demo_dataset_is_current`). The output is deterministic for a given seed::
+Two looks (``DEMO_LOOKS``): ``filled`` (the demo set) and ``outlined``, a variant the demo
+recipes were not tuned on: shapes drawn as 2-4 px outlines in another palette (so no class
+keeps its colour), objects of 15-50 % of the image side. Its boxes are the tight extents
+of the painted pixels, as the filled look's are.
+
+Each annotation file records the generator's ``DEMO_VERSION`` (``info.version``: 2 added
+the masks, 3 the look), the seed, the look and the split sizes, so that a folder written by
+an older generator or with other arguments is recognised (:func:`demo_dataset_is_current`).
+The output is deterministic for a given seed and look::
 
     OUT_DIR/train/000000.png ...   OUT_DIR/annotations/train.json
     OUT_DIR/val/000000.png ...     OUT_DIR/annotations/val.json
@@ -18,18 +24,35 @@ masks were added), so that a folder written by an older generator is recognised
 import json
 import math
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
 from pycocotools import mask as mask_utils
 
-# The generator's version: 2 adds the instance masks (``segmentation``, mask ``area``).
-DEMO_VERSION = 2
+# The generator's version: 2 adds the instance masks (``segmentation``, mask ``area``),
+# 3 the looks and records seed, look and split sizes (the filled images are those of 2).
+DEMO_VERSION = 3
 DEMO_CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
 # Typical RGB colour of each class; objects jitter it, so colour alone is a strong cue.
 HUES = ((220, 60, 60), (60, 180, 75), (70, 90, 230), (240, 200, 40), (200, 70, 210),
          (40, 200, 210))
+
+
+class DemoLook(NamedTuple):
+    """How objects are drawn: filled or as outlines of 2-4 px, each class's typical RGB
+    colour, and the range of an object's side as a fraction of the image's shorter side."""
+    filled: bool
+    hues: Tuple[Tuple[int, int, int], ...]
+    side_range: Tuple[float, float]
+
+
+DEMO_LOOKS = {
+    'filled': DemoLook(True, HUES, (0.10, 0.70)),
+    'outlined': DemoLook(False, ((250, 130, 20), (120, 40, 160), (235, 235, 235),
+                                 (25, 25, 25), (250, 120, 180), (130, 140, 30)),
+                         (0.15, 0.50)),
+}
 
 
 def _polygon(cls: str, x0: float, y0: float, x1: float, y1: float) -> List[Tuple]:
@@ -85,18 +108,20 @@ def _background(rng: np.random.Generator, w: int, h: int) -> Image.Image:
 
 
 def _draw_shape(draw: ImageDraw.ImageDraw, cls: str, box: Tuple[int, int, int, int],
-                fill) -> None:
-    """Draws a filled shape of class ``cls`` touching the sides of the integer box."""
+                colour, line_width: int = 0) -> None:
+    """Draws a shape of class ``cls`` touching the sides of the integer box: filled, or
+    its outline ``line_width`` px wide when that is > 0."""
     x0, y0, x1, y1 = box
+    paint = dict(outline=colour, width=line_width) if line_width else dict(fill=colour)
     if cls == 'ellipse':
-        draw.ellipse([x0, y0, x1 - 1, y1 - 1], fill=fill)
+        draw.ellipse([x0, y0, x1 - 1, y1 - 1], **paint)
     elif cls == 'rectangle':
-        draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=fill)
+        draw.rectangle([x0, y0, x1 - 1, y1 - 1], **paint)
     else:
-        draw.polygon(_polygon(cls, x0, y0, x1 - 1, y1 - 1), fill=fill)
+        draw.polygon(_polygon(cls, x0, y0, x1 - 1, y1 - 1), **paint)
 
 
-def _draw_image(rng: np.random.Generator) -> Tuple[Image.Image, List[Dict]]:
+def _draw_image(rng: np.random.Generator, look: DemoLook) -> Tuple[Image.Image, List[Dict]]:
     w, h = (int(v) for v in rng.integers(128, 257, size=2))
     image = _background(rng, w, h)
     draw = ImageDraw.Draw(image)
@@ -105,7 +130,7 @@ def _draw_image(rng: np.random.Generator) -> Tuple[Image.Image, List[Dict]]:
     for _ in range(target * 20):
         if len(boxes) == target:
             break
-        side = rng.uniform(0.10, 0.70) * min(w, h)
+        side = rng.uniform(*look.side_range) * min(w, h)
         aspect = math.exp(rng.uniform(math.log(0.5), math.log(2.0)))
         bw, bh = side * math.sqrt(aspect), side / math.sqrt(aspect)
         if bw >= w - 1 or bh >= h - 1:
@@ -120,14 +145,17 @@ def _draw_image(rng: np.random.Generator) -> Tuple[Image.Image, List[Dict]]:
     # Larger shapes first, so that no object is hidden under a later, larger one.
     for box in sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
         label = int(rng.integers(len(DEMO_CLASSES)))
-        colour = tuple(int(np.clip(c + rng.integers(-25, 26), 0, 255)) for c in HUES[label])
-        # Integer pixel extents, so the annotation is the tight box of what is drawn.
-        x0, y0, x1, y1 = (int(round(v)) for v in box)
-        _draw_shape(draw, DEMO_CLASSES[label], (x0, y0, x1, y1), colour)
+        colour = tuple(int(np.clip(c + rng.integers(-25, 26), 0, 255))
+                       for c in look.hues[label])
+        line_width = 0 if look.filled else int(rng.integers(2, 5))
+        cls, int_box = DEMO_CLASSES[label], tuple(int(round(v)) for v in box)
+        _draw_shape(draw, cls, int_box, colour, line_width)
         # The same call on a blank canvas: exactly the pixels this shape painted.
         canvas = Image.new('L', (w, h), 0)
-        _draw_shape(ImageDraw.Draw(canvas), DEMO_CLASSES[label], (x0, y0, x1, y1), 1)
+        _draw_shape(ImageDraw.Draw(canvas), cls, int_box, 1, line_width)
         drawn = np.asarray(canvas, dtype=bool)
+        ys, xs = np.nonzero(drawn)  # the annotation is the tight box of what is drawn
+        x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
         for earlier in masks:  # what this shape paints over is no longer visible there
             earlier &= ~drawn
         masks.append(drawn.copy())
@@ -139,37 +167,42 @@ def _draw_image(rng: np.random.Generator) -> Tuple[Image.Image, List[Dict]]:
     return image, objects
 
 
-def make_demo_split(out_dir: Path, split: str, num_images: int,
-                    rng: np.random.Generator) -> Dict:
-    """Draws one split's images into ``out_dir/split`` and returns its COCO dict."""
+def make_demo_split(out_dir: Path, split: str, num_images: int, rng: np.random.Generator,
+                    look: DemoLook) -> Tuple[List[Dict], List[Dict]]:
+    """Draws one split's images into ``out_dir/split``; returns their COCO ``images`` and
+    ``annotations``."""
     img_dir = out_dir / split
     img_dir.mkdir(parents=True, exist_ok=True)
     images, annotations = [], []
     for idx in range(num_images):
-        image, objects = _draw_image(rng)
+        image, objects = _draw_image(rng, look)
         name = f'{idx:06d}.png'
         image.save(img_dir / name)
         images.append(dict(id=idx + 1, file_name=name, width=image.width, height=image.height))
         for obj in objects:
             annotations.append(dict(id=len(annotations) + 1, image_id=idx + 1, iscrowd=0,
                                     **obj))
-    categories = [dict(id=i + 1, name=n, supercategory='shape')
-                  for i, n in enumerate(DEMO_CLASSES)]
-    return dict(info=dict(description='mmdn demo shapes', version=DEMO_VERSION),
-                images=images, annotations=annotations, categories=categories)
+    return images, annotations
 
 
-def demo_dataset_is_current(out_dir: str) -> bool:
-    """Whether ``out_dir`` holds a complete demo dataset of this generator's version:
-    both annotation files readable, of ``DEMO_VERSION``, and every image they list
-    present."""
+def _info(seed: int, look: str, num_images: int) -> Dict:
+    """What an annotation file records of the generator and its arguments."""
+    return dict(description='mmdn demo shapes', version=DEMO_VERSION, seed=seed, look=look,
+                num_images=num_images)
+
+
+def demo_dataset_is_current(out_dir: str, seed: int = 0, num_train: int = 500,
+                            num_val: int = 100, look: str = 'filled') -> bool:
+    """Whether ``out_dir`` holds the complete demo dataset these arguments write: both
+    annotation files readable and written by this ``DEMO_VERSION`` with this seed, look and
+    split sizes, and every image they list present."""
     root = Path(out_dir)
-    for split in ('train', 'val'):
+    for split, num in (('train', num_train), ('val', num_val)):
         try:
             coco = json.loads((root / 'annotations' / f'{split}.json').read_text())
         except (OSError, ValueError):
             return False
-        if not isinstance(coco, dict) or coco.get('info', {}).get('version') != DEMO_VERSION:
+        if not isinstance(coco, dict) or coco.get('info') != _info(seed, look, num):
             return False
         if not all((root / split / img['file_name']).is_file() for img in coco['images']):
             return False
@@ -177,22 +210,34 @@ def demo_dataset_is_current(out_dir: str) -> bool:
 
 
 def make_demo_dataset(out_dir: str, seed: int = 0, num_train: int = 500,
-                      num_val: int = 100) -> Dict[str, Path]:
+                      num_val: int = 100, look: str = 'filled') -> Dict[str, Path]:
     """Writes the demo dataset under ``out_dir``; returns the annotation file of each split.
 
     The train and val splits draw from independent streams of one seeded generator, so
-    changing ``num_train`` leaves the val split unchanged.
+    changing ``num_train`` leaves the val split unchanged. The annotation files are removed
+    first and written last (a partly written one does not parse), so an interrupted run
+    leaves a folder that
+    :func:`demo_dataset_is_current` rejects.
     """
     if num_train < 1 or num_val < 1:
         raise ValueError(f'num_train and num_val must be >= 1, got {num_train}, {num_val}')
+    if look not in DEMO_LOOKS:
+        raise ValueError(f'unknown demo look {look!r}; the looks are {sorted(DEMO_LOOKS)}')
     root = Path(out_dir)
-    (root / 'annotations').mkdir(parents=True, exist_ok=True)
+    ann_dir = root / 'annotations'
+    ann_dir.mkdir(parents=True, exist_ok=True)
+    for split in ('train', 'val'):
+        (ann_dir / f'{split}.json').unlink(missing_ok=True)
+    categories = [dict(id=i + 1, name=n, supercategory='shape')
+                  for i, n in enumerate(DEMO_CLASSES)]
     streams = np.random.SeedSequence(seed).spawn(2)
     written = {}
     for split, num, stream in (('train', num_train, streams[0]),
                                ('val', num_val, streams[1])):
-        coco = make_demo_split(root, split, num, np.random.default_rng(stream))
-        ann_file = root / 'annotations' / f'{split}.json'
-        ann_file.write_text(json.dumps(coco))
-        written[split] = ann_file
+        images, annotations = make_demo_split(root, split, num, np.random.default_rng(stream),
+                                              DEMO_LOOKS[look])
+        coco = dict(info=_info(seed, look, num), images=images, annotations=annotations,
+                    categories=categories)
+        written[split] = ann_dir / f'{split}.json'
+        written[split].write_text(json.dumps(coco))
     return written

@@ -119,15 +119,73 @@ def test_a_stale_or_incomplete_folder_is_recognised(tmp_path):
     root = tmp_path / 'demo'
     assert not demo_dataset_is_current(str(root))
     make_demo_dataset(str(root), seed=0, num_train=3, num_val=2)
-    assert demo_dataset_is_current(str(root))
-    (root / 'train' / '000001.png').unlink()  # an interrupted write
-    assert not demo_dataset_is_current(str(root))
+    assert demo_dataset_is_current(str(root), 0, 3, 2)
+    (root / 'train' / '000001.png').unlink()  # an image lost
+    assert not demo_dataset_is_current(str(root), 0, 3, 2)
     make_demo_dataset(str(root), seed=0, num_train=3, num_val=2)
     ann_file = root / 'annotations' / 'val.json'
     coco = json.loads(ann_file.read_text())
     del coco['info']  # a folder written before masks were added
     ann_file.write_text(json.dumps(coco))
-    assert not demo_dataset_is_current(str(root))
+    assert not demo_dataset_is_current(str(root), 0, 3, 2)
+
+
+def test_a_folder_written_with_other_arguments_is_not_current(tmp_path):
+    from mmdn.datasets.demo_shapes import demo_dataset_is_current
+    root = str(tmp_path / 'demo')
+    make_demo_dataset(root, seed=0, num_train=3, num_val=2)
+    assert demo_dataset_is_current(root, 0, 3, 2)
+    assert not demo_dataset_is_current(root, 1, 3, 2)
+    assert not demo_dataset_is_current(root, 0, 4, 2)
+    assert not demo_dataset_is_current(root, 0, 3, 2, look='outlined')
+
+
+def test_an_interrupted_rewrite_leaves_a_stale_folder(tmp_path, monkeypatch):
+    """Rewriting a complete folder with another look, stopped after some images: the
+    old annotation files must not vouch for the half-replaced images."""
+    from mmdn.datasets import demo_shapes
+    root = str(tmp_path / 'demo')
+    make_demo_dataset(root, seed=0, num_train=3, num_val=2)
+    calls = []
+
+    def failing_split(*args, **kwargs):
+        calls.append(args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo_shapes, 'make_demo_split', failing_split)
+    with pytest.raises(KeyboardInterrupt):
+        make_demo_dataset(root, seed=0, num_train=3, num_val=2, look='outlined')
+    assert calls
+    assert not demo_shapes.demo_dataset_is_current(root, 0, 3, 2)
+    assert not demo_shapes.demo_dataset_is_current(root, 0, 3, 2, look='outlined')
+
+
+def test_outlined_look_boxes_are_the_painted_extents(tmp_path):
+    """The outlined variant: other colours, objects drawn as thin outlines (their masks
+    cover a small part of the box), boxes the tight extents of the painted pixels."""
+    from mmdn.datasets.demo_shapes import DEMO_LOOKS
+    root = tmp_path / 'outlined'
+    make_demo_dataset(str(root), seed=2, num_train=2, num_val=6, look='outlined')
+    coco = COCO(str(root / 'annotations' / 'val.json'))
+    assert coco.dataset['info']['look'] == 'outlined'
+    fill_ratios = []
+    for img in coco.loadImgs(coco.getImgIds()):
+        short = min(img['width'], img['height'])
+        for ann in coco.loadAnns(coco.getAnnIds(imgIds=img['id'])):
+            x, y, w, h = ann['bbox']
+            lo, hi = DEMO_LOOKS['outlined'].side_range
+            # a side of the drawn box lies within the range / sqrt(2..1/2) of the aspect
+            assert lo * short / 2 ** 0.5 - 1 <= max(w, h) <= hi * short * 2 ** 0.5 + 1
+            mask = coco.annToMask(ann).astype(bool)
+            ys, xs = mask.nonzero()
+            assert xs.min() >= x and xs.max() < x + w and ys.min() >= y and ys.max() < y + h
+            fill_ratios.append(mask.sum() / (w * h))
+    assert max(fill_ratios) < 0.6 and np.median(fill_ratios) < 0.4
+
+
+def test_unknown_look_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown demo look 'dotted'"):
+        make_demo_dataset(str(tmp_path), look='dotted')
 
 
 def test_the_tool_regenerates_only_a_stale_folder(tmp_path):
