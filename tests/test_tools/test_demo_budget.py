@@ -1,0 +1,61 @@
+"""tools/analysis/demo_budget.py: the budget arithmetic, and an end-to-end run on tiny data."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import data_options, run_tool
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
+from demo_budget import epochs_in_budget, scaled_schedule  # noqa: E402
+
+
+def test_epochs_in_budget():
+    assert epochs_in_budget(1.0, 63, 15) == 14  # 900 s / 63 s
+    assert epochs_in_budget(0.5, 63, 15) == 28
+    assert epochs_in_budget(30.0, 63, 15) == 1  # at least one epoch
+    with pytest.raises(ValueError, match='bad budget'):
+        epochs_in_budget(0.0, 63, 15)
+
+
+def test_scaled_schedule_keeps_the_milestones_relative_position():
+    demo = [dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[10],
+                 gamma=0.1)]
+    assert scaled_schedule(demo, 12, 24) == [
+        dict(type='MultiStepLR', begin=0, end=24, by_epoch=True, milestones=[20], gamma=0.1)]
+    assert scaled_schedule(demo, 12, 6)[0]['milestones'] == [5]
+    assert scaled_schedule(demo, 12, 1)[0]['milestones'] == [1]
+    assert demo[0]['milestones'] == [10]  # the config's own list is left alone
+    with pytest.raises(ValueError, match='iteration-based'):
+        scaled_schedule([dict(type='LinearLR', by_epoch=False, end=500)], 12, 6)
+
+
+def test_times_then_trains_each_config_on_its_budget(demo_data, tmp_path):
+    """Two configs of different speed: each gets the epochs its timed speed fits in the
+    budget, trains seeded with the scaled schedule, and a second call reuses the
+    results."""
+    configs = ['configs/demo/dn_dab_detr_r18_demo.py', 'configs/demo/dn_detr_r18_demo.py']
+    cmd = ['tools/analysis/demo_budget.py', *configs, '--minutes', '0.05', '--work-dir',
+           str(tmp_path), '--timing-iters', '20', '--jobs', '2', '--cfg-options',
+           *data_options(demo_data, batch_size=2, num_train=4)]
+    proc = run_tool(cmd)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for config in configs:
+        name = Path(config).stem
+        result = json.loads((tmp_path / name / 'result.json').read_text())
+        assert result['iters_per_epoch'] == 2 and result['seconds_per_iter'] > 0
+        expected = epochs_in_budget(result['seconds_per_iter'], 2, 0.05)
+        assert result['epochs'] == expected
+        assert [e for e, _ in result['curves']['coco/bbox_mAP']] == \
+            list(range(1, expected + 1))
+        timing = next((tmp_path / name / 'timing').glob('2*/vis_data/scalars.json'))
+        assert sum('"time"' in line for line in timing.read_text().splitlines()) >= 20
+        wrapped = ''.join(next((tmp_path / name / 'train').glob('2*/vis_data/config.py'))
+                          .read_text().split())
+        assert 'seed=0' in wrapped
+        assert f'milestones=[{max(1, round(10 * expected / 12))},]' in wrapped
+        assert f'`{config}`' in proc.stdout
+    again = run_tool(cmd)
+    assert again.returncode == 0 and 'epochs in' not in again.stdout  # nothing re-run
+    assert again.stdout.split('seed 0:')[1] == proc.stdout.split('seed 0:')[1]

@@ -1,0 +1,46 @@
+"""tools/analysis/demo_table.py: a table row by hand, and one pair end to end on tiny data."""
+import json
+import sys
+from pathlib import Path
+
+from ..conftest import REPO, data_options, run_tool
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
+from demo_table import PAIRS, pair_row  # noqa: E402
+
+
+def _result(curve, epochs):
+    return dict(epochs=epochs, curves={'coco/bbox_mAP': curve})
+
+
+def test_pair_row():
+    baseline = _result([(1, 0.01), (2, 0.05), (3, 0.08)], 3)
+    dn = _result([(1, 0.02), (2, 0.09), (3, 0.12)], 3)
+    row, reached = pair_row('dab_detr', baseline, dn)
+    assert reached == 2
+    assert row == ['dab_detr', '3', '0.080', '0.120', '+0.040', '2 of 3']
+    row, reached = pair_row('detr', dn, baseline)  # DN below its baseline throughout
+    assert reached is None and row[-2:] == ['-0.040', 'not reached']
+
+
+def test_every_pair_is_a_baseline_and_its_dn_config():
+    for baseline, dn in PAIRS.values():
+        assert (REPO / 'configs' / 'demo' / baseline).is_file()
+        assert (REPO / 'configs' / 'demo' / dn).is_file() and dn.startswith('dn_')
+        assert f"_base_ = './{baseline}'" in (REPO / 'configs' / 'demo' / dn).read_text()
+
+
+def test_one_pair_same_seed_same_epochs_curves_and_table(demo_data, tmp_path):
+    proc = run_tool(['tools/analysis/demo_table.py', '--pairs', 'dab_detr', '--minutes',
+                     '0.04', '--timing-iters', '20', '--work-dir', str(tmp_path),
+                     '--cfg-options', *data_options(demo_data, batch_size=2, num_train=4)])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    budget = json.loads((tmp_path / 'dab_detr' / 'budget.json').read_text())
+    results = [json.loads((tmp_path / 'dab_detr' / run / 'result.json').read_text())
+               for run in ('baseline', 'dn')]
+    for result in results:
+        assert result['epochs'] == budget['epochs'] and result['seed'] == 0
+        assert len(result['curves']['coco/bbox_mAP']) == budget['epochs']
+    row, _ = pair_row('dab_detr', *results)
+    assert '| ' + ' | '.join(row) + ' |' in proc.stdout
+    assert (tmp_path / 'dab_detr.png').stat().st_size > 0

@@ -1,0 +1,233 @@
+"""Which demo model learns fastest per CPU-minute: trains each config for the same
+training-time budget and tabulates the final bbox mAP.
+
+A budget of M minutes becomes a number of epochs per config: a short timing run
+(``--timing-iters`` train iterations on the config's own data, alone on the machine)
+gives its seconds per iteration; the config then trains
+``floor(M * 60 / (s_iter * iterations_per_epoch))`` epochs (at least one) with its lr
+milestones scaled to that length (the demo's drop at 10 of 12 epochs stays at 5/6),
+seed ``--seed``, validating every epoch. Since the budget is fixed before training, the
+trainings may run side by side (``--jobs``; the cores are split between them) without
+changing what each learns. A config whose ``result.json`` is in the work dir is not
+trained again, so a stopped run continues where it stopped.
+
+Example (the six DN demo models, 15 minutes each, two at a time)::
+
+    python tools/analysis/demo_budget.py configs/demo/dn_{dab_detr,deformable_detr,\\
+deformable_detr_pp,dino,anchor_detr,detr}_r18_demo.py --minutes 15 --work-dir \\
+        work_dirs/budget --jobs 2
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plot_curves import find_scalars, read_curve  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+AP_KEYS = ('coco/bbox_mAP', 'coco/bbox_mAP_50')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--minutes', type=float, default=15.0,
+                        help='training time of each config (validation not counted)')
+    parser.add_argument('--work-dir', required=True)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--jobs', type=int, default=1, help='trainings run side by side')
+    parser.add_argument('--timing-iters', type=int, default=30,
+                        help='timed iterations (the first 10 are a warm-up)')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='passed to every run (e.g. another data root)')
+    return parser.parse_args()
+
+
+def epochs_in_budget(seconds_per_iter: float, iters_per_epoch: int, minutes: float) -> int:
+    """Whole epochs that fit in ``minutes`` of training at this speed (at least one)."""
+    if seconds_per_iter <= 0 or iters_per_epoch < 1 or minutes <= 0:
+        raise ValueError(f'bad budget: {seconds_per_iter} s/iter, {iters_per_epoch} '
+                         f'iterations an epoch, {minutes} minutes')
+    return max(1, math.floor(minutes * 60 / (seconds_per_iter * iters_per_epoch)))
+
+
+def scaled_schedule(param_scheduler: Sequence[Dict], max_epochs: int,
+                    epochs: int) -> List[Dict]:
+    """The config's epoch-based ``param_scheduler`` stretched from ``max_epochs`` to
+    ``epochs``: ``begin``, ``end`` and ``milestones`` scaled and rounded (a milestone
+    stays inside the run)."""
+    scaled = []
+    for scheduler in param_scheduler:
+        if not scheduler.get('by_epoch', True):
+            raise ValueError(f'{scheduler["type"]} is iteration-based; only epoch-based '
+                             'schedules can be scaled to a budget')
+        scheduler = dict(scheduler)
+        for key in ('begin', 'end'):
+            if key in scheduler:
+                scheduler[key] = round(scheduler[key] * epochs / max_epochs)
+        if 'milestones' in scheduler:
+            scheduler['milestones'] = sorted({min(epochs, max(1, round(m * epochs / max_epochs)))
+                                              for m in scheduler['milestones']})
+        scaled.append(scheduler)
+    return scaled
+
+
+def run_train(config: Path, work_dir: Path, options: Sequence[str],
+              threads: int = 0) -> subprocess.Popen:
+    """tools/train.py on ``config`` in its own process (``threads`` > 0 sets its
+    OpenMP / MKL thread count)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    cmd = [sys.executable, str(REPO / 'tools' / 'train.py'), str(config), '--work-dir',
+           str(work_dir)] + (['--cfg-options', *options] if options else [])
+    log = open(work_dir / 'train_stdout.log', 'w')
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait(proc: subprocess.Popen, work_dir: Path) -> None:
+    """Waits for a training; a failed one is an error naming its log."""
+    if proc.wait() != 0:
+        raise RuntimeError(f'training in {work_dir} failed (exit {proc.returncode}); see '
+                           f'{work_dir / "train_stdout.log"}')
+
+
+def merged_config(config: str, options: Sequence[str]):
+    """``config`` with the ``--cfg-options`` strings applied, as tools/train.py does."""
+    from mmengine.config import Config, DictAction
+    cfg = Config.fromfile(config)
+    parsed = argparse.Namespace()
+    DictAction(option_strings=[], dest='options')(None, parsed, list(options))
+    cfg.merge_from_dict(parsed.options or {})
+    return cfg
+
+
+def iters_per_epoch(config: str, options: Sequence[str]) -> int:
+    """Train iterations an epoch: the config's training images (after its filters) over
+    its batch size."""
+    from mmengine.utils import import_modules_from_strings
+
+    from mmdet.registry import DATASETS
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    cfg = merged_config(config, options)
+    import_modules_from_strings(**cfg.get('custom_imports', {}))  # as the runner does
+    loader = cfg.train_dataloader
+    return math.ceil(len(DATASETS.build(loader.dataset)) / loader.batch_size)
+
+
+def seconds_per_iter(config: str, work_dir: Path, iters: int, epoch_iters: int,
+                     options: Sequence[str]) -> float:
+    """Seconds a train iteration of ``config`` on its data (``epoch_iters`` an epoch):
+    at least ``iters`` iterations alone on the machine, each one logged, the mean of
+    MMEngine's ``time`` (data, forward, backward and update) after the first 10."""
+    if iters < 20:
+        raise ValueError(f'--timing-iters must be >= 20 (10 warm-up), got {iters}')
+    proc = run_train(Path(config).resolve(), work_dir, [
+        *options, f'train_cfg.max_epochs={math.ceil(iters / epoch_iters)}',
+        'train_cfg.val_interval=1000', 'default_hooks.checkpoint.save_last=False',
+        'default_hooks.checkpoint.interval=1000', 'default_hooks.logger.interval=1',
+        'log_processor.window_size=1'])
+    wait(proc, work_dir)
+    lines = find_scalars(work_dir).read_text().splitlines()
+    times = [json.loads(line)['time'] for line in lines if '"time"' in line][10:iters]
+    return sum(times) / len(times)
+
+
+def budget_config(config: str, work_dir: Path, epochs: int, seed: int) -> Path:
+    """A config file in ``work_dir`` inheriting ``config``: ``epochs`` epochs, the
+    schedule scaled to them, validation every epoch, one checkpoint at the end."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    schedule = scaled_schedule(cfg.param_scheduler, cfg.train_cfg.max_epochs, epochs)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    wrapped = work_dir / f'{Path(config).stem}_{epochs}e.py'
+    wrapped.write_text(f"_base_ = '{Path(config).resolve()}'\n"
+                       f'randomness = dict(seed={seed})\n'
+                       f'train_cfg = dict(max_epochs={epochs}, val_interval=1)\n'
+                       f'param_scheduler = {schedule!r}\n'
+                       f'default_hooks = dict(checkpoint=dict(interval={epochs}))\n')
+    return wrapped
+
+
+def curves_of(work_dir: Path) -> Dict[str, List[Tuple[int, float]]]:
+    """Each of ``AP_KEYS`` against the epoch, from a finished run."""
+    scalars = find_scalars(work_dir)
+    return {key: read_curve(scalars, key) for key in AP_KEYS}
+
+
+def markdown(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    return '\n'.join(lines + ['| ' + ' | '.join(row) + ' |' for row in rows])
+
+
+def budget_of(config: str, work_dir: Path, minutes: float, timing_iters: int,
+              options: Sequence[str]) -> Dict:
+    """``config``'s speed and the epochs it gets in ``minutes`` (kept in
+    ``work_dir/budget.json``, so that a continued run does not time it again)."""
+    saved = work_dir / 'budget.json'
+    if saved.is_file():
+        return json.loads(saved.read_text())
+    epoch_iters = iters_per_epoch(config, options)
+    s_iter = seconds_per_iter(config, work_dir / 'timing', timing_iters, epoch_iters, options)
+    info = dict(seconds_per_iter=s_iter, iters_per_epoch=epoch_iters, minutes=minutes,
+                epochs=epochs_in_budget(s_iter, epoch_iters, minutes))
+    print(f"{config}: {s_iter:.3f} s an iteration, {epoch_iters} an epoch -> "
+          f"{info['epochs']} epochs in {minutes:g} minutes", flush=True)
+    saved.write_text(json.dumps(info))
+    return info
+
+
+def train_runs(runs: Sequence[Tuple[Path, str, Dict]], seed: int, jobs: int,
+               options: Sequence[str]) -> Dict[Path, Dict]:
+    """Trains each ``(run_dir, config, budget)`` for its budget's epochs, ``jobs`` at a
+    time, and returns each run's ``result.json`` (budget, seed and AP curves); a run
+    whose result is already there is not trained again."""
+    if jobs < 1:
+        raise ValueError(f'--jobs must be >= 1, got {jobs}')
+    results = {run_dir: json.loads((run_dir / 'result.json').read_text())
+               for run_dir, _, _ in runs if (run_dir / 'result.json').is_file()}
+    pending = [run for run in runs if run[0] not in results]
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else 0
+    running: List[Tuple[Path, Dict, subprocess.Popen]] = []
+    while pending or running:
+        while pending and len(running) < jobs:
+            run_dir, config, budget = pending.pop(0)
+            wrapped = budget_config(config, run_dir, budget['epochs'], seed)
+            running.append((run_dir, budget, run_train(wrapped, run_dir / 'train', options,
+                                                       threads)))
+        run_dir, budget, proc = running.pop(0)
+        wait(proc, run_dir / 'train')
+        results[run_dir] = dict(budget, seed=seed, curves=curves_of(run_dir / 'train'))
+        (run_dir / 'result.json').write_text(json.dumps(results[run_dir]))
+    return results
+
+
+def main() -> None:
+    args = parse_args()
+    root = Path(args.work_dir)
+    runs = [(root / Path(config).stem, config,
+             budget_of(config, root / Path(config).stem, args.minutes, args.timing_iters,
+                       args.cfg_options)) for config in args.configs]
+    results = train_runs(runs, args.seed, args.jobs, args.cfg_options)
+    rows = []
+    for run_dir, config, _ in runs:
+        info = results[run_dir]
+        ap, ap50 = (info['curves'][key][-1][1] for key in AP_KEYS)
+        minutes = info['epochs'] * info['iters_per_epoch'] * info['seconds_per_iter'] / 60
+        rows.append([f'`{config}`', f"{info['seconds_per_iter']:.2f}", str(info['epochs']),
+                     f'{minutes:.1f}', f'{ap:.3f}', f'{ap50:.3f}'])
+    print(f'\n{args.minutes:g} minutes of training each, seed {args.seed}:\n')
+    print(markdown(rows, ['config', 's / iter', 'epochs', 'train min (est.)', 'bbox mAP',
+                          'AP50']))
+
+
+if __name__ == '__main__':
+    main()
