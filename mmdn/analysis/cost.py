@@ -104,12 +104,22 @@ class ModelCost:
         deformable attention is not counted). Train is the loss-mode forward, with any
         denoising part; test is inference."""
         results = []
-        for training in (True, False):
-            self.model.train(training)
-            data = self.model.data_preprocessor(self.batch, training)
-            with torch.no_grad(), FlopCounterMode(display=False) as counter:
-                self.model(**data, mode='loss' if training else 'predict')
-            results.append(counter.get_total_flops() / 1e9 / self.num_images)
+        # Counted with the parameters frozen: the counter's module tracker puts autograd
+        # hooks on module inputs that require grad, and fails on a view of a parameter
+        # made under no_grad (DINO's expanded query embedding).
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        for param in trainable:
+            param.requires_grad_(False)
+        try:
+            for training in (True, False):
+                self.model.train(training)
+                data = self.model.data_preprocessor(self.batch, training)
+                with torch.no_grad(), FlopCounterMode(display=False) as counter:
+                    self.model(**data, mode='loss' if training else 'predict')
+                results.append(counter.get_total_flops() / 1e9 / self.num_images)
+        finally:
+            for param in trainable:
+                param.requires_grad_(True)
         return results[0], results[1]
 
 
