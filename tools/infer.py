@@ -13,8 +13,8 @@ image without class names).
 
 Example::
 
-    python tools/infer.py configs/demo/dn_dab_detr_r18_demo.py work_dirs/demo/epoch_12.pth \\
-        data/demo/val --out-dir infer_out --score-thr 0.3
+    python tools/infer.py configs/demo/dn_dab_detr_r18_demo.py \\
+        work_dirs/demo_dn_dab_detr/epoch_12.pth data/demo/val --out-dir infer_out --score-thr 0.3
 """
 import argparse
 import glob

@@ -3,6 +3,7 @@ config with a tiny dataset (a few iterations each)."""
 import json
 import re
 
+import mmcv
 import pytest
 
 from ..conftest import DEMO_CONFIG, data_options, run_tool
@@ -54,7 +55,14 @@ def test_test_tool_prints_coco_metrics_and_dumps_predictions(trained, demo_data,
     metrics = json.loads(next(tmp_path.glob('2*/*.json')).read_text())
     assert set(COCO_KEYS) <= set(metrics)
     assert out.stat().st_size > 0
-    assert len(list(tmp_path.glob('2*/vis/*.png'))) == 8
+    drawn = sorted(tmp_path.glob('2*/vis/*.png'))
+    assert len(drawn) == 8
+    # ground truth on the left, predictions on the right, each at the image's size
+    val = json.loads((demo_data / 'annotations' / 'val.json').read_text())
+    size = {img['file_name']: (img['height'], img['width']) for img in val['images']}
+    for path in drawn:
+        h, w = size[path.name]
+        assert mmcv.imread(str(path)).shape == (h, 2 * w, 3), path.name
 
 
 def test_dist_train_with_two_cpu_processes(demo_data, tmp_path):

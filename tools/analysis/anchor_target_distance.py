@@ -11,7 +11,7 @@ by the arrow's L1 length.
 Example::
 
     python tools/analysis/anchor_target_distance.py configs/demo/dn_dab_detr_r18_demo.py \\
-        work_dirs/demo/epoch_12.pth --num-images 100 --plot 4 --out-dir anchors
+        work_dirs/demo_dn_dab_detr/epoch_12.pth --num-images 100 --plot 4 --out-dir anchors
 """
 import argparse
 from pathlib import Path

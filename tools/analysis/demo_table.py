@@ -30,6 +30,8 @@ PAIRS = {
     'deformable_detr': ('dab_deformable_detr_r18_demo.py', 'dn_deformable_detr_r18_demo.py'),
     'deformable_detr_pp': ('dab_deformable_detr_pp_r18_demo.py',
                            'dn_deformable_detr_pp_r18_demo.py'),
+    'deformable_detr_pp_fast': ('dab_deformable_detr_pp_r18_fast_demo.py',
+                                'dn_deformable_detr_pp_r18_fast_demo.py'),
     'dino': ('dino_r18_nodn_demo.py', 'dn_dino_r18_demo.py'),
     'anchor_detr': ('anchor_detr_r18_demo.py', 'dn_anchor_detr_r18_demo.py'),
     'detr': ('detr_r18_demo.py', 'dn_detr_r18_demo.py'),

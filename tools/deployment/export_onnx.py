@@ -18,7 +18,7 @@ passed ``onnx.checker``.
 Example::
 
     python tools/deployment/export_onnx.py configs/demo/dn_dab_detr_r18_demo.py \\
-        work_dirs/demo/epoch_12.pth model.onnx --shape 160 160 --dynamic
+        work_dirs/demo_dn_dab_detr/epoch_12.pth model.onnx --shape 160 160 --dynamic
 """
 import argparse
 import time

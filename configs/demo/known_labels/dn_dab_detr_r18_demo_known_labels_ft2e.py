@@ -1,9 +1,9 @@
 # Known-label detection (§5.7.1) on the demo: fine-tunes the demo DN-DAB-DETR trained by
-# `make demo` (work_dirs/demo/epoch_12.pth) for 2 epochs given each image's class labels,
-# at the demo schedule's final lr (4e-5), held constant.
+# `make demo-dn-dab-detr` (work_dirs/demo_dn_dab_detr/epoch_12.pth) for 2 epochs given each
+# image's class labels, at the demo schedule's final lr (4e-5), held constant.
 _base_ = '../dn_dab_detr_r18_demo.py'
 model = dict(type='KnownLabelDNDABDETR')
-load_from = 'work_dirs/demo/epoch_12.pth'
+load_from = 'work_dirs/demo_dn_dab_detr/epoch_12.pth'
 optim_wrapper = dict(optimizer=dict(lr=4e-5))
 max_epochs = 2
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)
