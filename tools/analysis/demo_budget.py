@@ -29,6 +29,8 @@ from typing import Dict, List, Sequence, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plot_curves import find_scalars, read_curve  # noqa: E402
 
+from mmdn.analysis import markdown_table  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 AP_KEYS = ('coco/bbox_mAP', 'coco/bbox_mAP_50')
 
@@ -88,8 +90,8 @@ def run_train(config: Path, work_dir: Path, options: Sequence[str],
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     cmd = [sys.executable, str(REPO / 'tools' / 'train.py'), str(config), '--work-dir',
            str(work_dir)] + (['--cfg-options', *options] if options else [])
-    log = open(work_dir / 'train_stdout.log', 'w')
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(work_dir / 'train_stdout.log', 'w') as log:  # the child keeps its own copy
+        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait(proc: subprocess.Popen, work_dir: Path) -> None:
@@ -163,11 +165,6 @@ def curves_of(work_dir: Path) -> Dict[str, List[Tuple[int, float]]]:
     return {key: read_curve(scalars, key) for key in AP_KEYS}
 
 
-def markdown(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
-    return '\n'.join(lines + ['| ' + ' | '.join(row) + ' |' for row in rows])
-
-
 def budget_of(config: str, work_dir: Path, minutes: float, timing_iters: int,
               options: Sequence[str]) -> Dict:
     """``config``'s speed and the epochs it gets in ``minutes`` (kept in
@@ -225,8 +222,8 @@ def main() -> None:
         rows.append([f'`{config}`', f"{info['seconds_per_iter']:.2f}", str(info['epochs']),
                      f'{minutes:.1f}', f'{ap:.3f}', f'{ap50:.3f}'])
     print(f'\n{args.minutes:g} minutes of training each, seed {args.seed}:\n')
-    print(markdown(rows, ['config', 's / iter', 'epochs', 'train min (est.)', 'bbox mAP',
-                          'AP50']))
+    print(markdown_table(['config', 's / iter', 'epochs', 'train min (est.)', 'bbox mAP',
+                          'AP50'], rows))
 
 
 if __name__ == '__main__':

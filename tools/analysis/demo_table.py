@@ -4,7 +4,7 @@ budget, and what denoising changes.
 Each pair gets the epochs its DN config fits in ``--minutes`` of training (timed as in
 ``demo_budget.py``; the baseline, a little faster, gets the same epochs), the demo
 schedule scaled to them, validation every epoch. Writes, per pair, both bbox mAP curves
-in one PNG (``WORK_DIR/<dn config>.png``) and prints a markdown table: each run's final
+in one PNG (``WORK_DIR/<pair>.png``) and prints a markdown table: each run's final
 bbox mAP and the first epoch at which the DN run reaches its baseline's final mAP.
 Finished runs are kept (``result.json``), so a stopped table continues where it stopped.
 
@@ -20,8 +20,10 @@ from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_convergence import first_epoch_reaching  # noqa: E402
-from demo_budget import AP_KEYS, budget_of, markdown, train_runs  # noqa: E402
+from demo_budget import AP_KEYS, budget_of, train_runs  # noqa: E402
 from plot_curves import plot  # noqa: E402
+
+from mmdn.analysis import markdown_table  # noqa: E402
 
 DEMO = 'configs/demo'
 # (baseline, DN) demo configs: Tables 1 and 3 of the paper at demo size.
@@ -89,8 +91,8 @@ def main() -> None:
               Path(PAIRS[name][1]).stem: dn['curves'][AP_KEYS[0]]}, AP_KEYS[0], out)
         print(f'{out}: {name}, bbox mAP against the epoch')
     print(f"\nThe DN run's {args.minutes:g} minutes of training a pair, seed {args.seed}:\n")
-    print(markdown(rows, ['pair', 'epochs', 'baseline mAP', 'DN mAP', 'DN - baseline',
-                          "first epoch DN >= baseline's final"]))
+    print(markdown_table(['pair', 'epochs', 'baseline mAP', 'DN mAP', 'DN - baseline',
+                          "first epoch DN >= baseline's final"], rows))
 
 
 if __name__ == '__main__':
