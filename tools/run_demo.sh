@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # tools/run_demo.sh CONFIG WORK_DIR [ARGS...]: the README's main job after the install.
 # Writes the demo dataset to data/demo (again when it is incomplete, from an older
-# generator or from other arguments),
-# trains CONFIG on it, evaluates the last checkpoint with COCO metrics, draws every val
-# image's ground truth beside its predictions (PNG, scores >= 0.3), and says where the
-# checkpoint, logs, metrics and drawings are. ARGS (e.g. --cfg-options ...) go to both
-# tools/train.py and tools/test.py.
+# generator or from other arguments), trains CONFIG on it, evaluates the last checkpoint
+# with COCO metrics, draws every val image's ground truth beside its predictions (PNG,
+# scores >= 0.3), and says where the checkpoint, logs, metrics and drawings are. ARGS
+# (e.g. --cfg-options ...) go to both tools/train.py and tools/test.py.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

@@ -216,8 +216,7 @@ def make_demo_dataset(out_dir: str, seed: int = 0, num_train: int = 500,
     The train and val splits draw from independent streams of one seeded generator, so
     changing ``num_train`` leaves the val split unchanged. The annotation files are removed
     first and written last (a partly written one does not parse), so an interrupted run
-    leaves a folder that
-    :func:`demo_dataset_is_current` rejects.
+    leaves a folder that :func:`demo_dataset_is_current` rejects.
     """
     if num_train < 1 or num_val < 1:
         raise ValueError(f'num_train and num_val must be >= 1, got {num_train}, {num_val}')

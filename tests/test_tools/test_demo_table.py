@@ -16,11 +16,10 @@ def _result(curve, epochs):
 def test_pair_row():
     baseline = _result([(1, 0.01), (2, 0.05), (3, 0.08)], 3)
     dn = _result([(1, 0.02), (2, 0.09), (3, 0.12)], 3)
-    row, reached = pair_row('dab_detr', baseline, dn)
-    assert reached == 2
-    assert row == ['dab_detr', '3', '0.080', '0.120', '+0.040', '2 of 3']
-    row, reached = pair_row('detr', dn, baseline)  # DN below its baseline throughout
-    assert reached is None and row[-2:] == ['-0.040', 'not reached']
+    assert pair_row('dab_detr', baseline, dn) == [
+        'dab_detr', '3', '0.080', '0.120', '+0.040', '2 of 3']  # reached at epoch 2
+    # DN below its baseline throughout
+    assert pair_row('detr', dn, baseline)[-2:] == ['-0.040', 'not reached']
 
 
 def test_every_pair_is_a_baseline_and_its_dn_config():
@@ -41,6 +40,6 @@ def test_one_pair_same_seed_same_epochs_curves_and_table(demo_data, tmp_path):
     for result in results:
         assert result['epochs'] == budget['epochs'] and result['seed'] == 0
         assert len(result['curves']['coco/bbox_mAP']) == budget['epochs']
-    row, _ = pair_row('dab_detr', *results)
+    row = pair_row('dab_detr', *results)
     assert '| ' + ' | '.join(row) + ' |' in proc.stdout
     assert (tmp_path / 'dab_detr.png').stat().st_size > 0

@@ -16,7 +16,7 @@ Example (all pairs, 15 minutes each, two trainings at a time)::
 import argparse
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_convergence import first_epoch_reaching  # noqa: E402
@@ -59,16 +59,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def pair_row(name: str, baseline: Dict, dn: Dict) -> Tuple[List[str], Optional[int]]:
+def pair_row(name: str, baseline: Dict, dn: Dict) -> List[str]:
     """A table row: epochs, both final mAPs, their difference and the first epoch at
-    which DN reaches the baseline's final mAP (None if it never does)."""
+    which DN reaches the baseline's final mAP ('not reached' if it never does)."""
     base_curve, dn_curve = baseline['curves'][AP_KEYS[0]], dn['curves'][AP_KEYS[0]]
     base_final, dn_final = base_curve[-1][1], dn_curve[-1][1]
     reached = first_epoch_reaching(dn_curve, base_final)
     epochs = dn['epochs']
     return [name, str(epochs), f'{base_final:.3f}', f'{dn_final:.3f}',
             f'{dn_final - base_final:+.3f}',
-            f'{reached} of {epochs}' if reached is not None else 'not reached'], reached
+            f'{reached} of {epochs}' if reached is not None else 'not reached']
 
 
 def main() -> None:
@@ -85,7 +85,7 @@ def main() -> None:
     rows = []
     for name in args.pairs:
         baseline, dn = results[root / name / 'baseline'], results[root / name / 'dn']
-        rows.append(pair_row(name, baseline, dn)[0])
+        rows.append(pair_row(name, baseline, dn))
         out = root / f'{name}.png'
         plot({Path(PAIRS[name][0]).stem: baseline['curves'][AP_KEYS[0]],
               Path(PAIRS[name][1]).stem: dn['curves'][AP_KEYS[0]]}, AP_KEYS[0], out)
