@@ -125,19 +125,20 @@ def iters_per_epoch(config: str, options: Sequence[str]) -> int:
     return math.ceil(len(DATASETS.build(loader.dataset)) / loader.batch_size)
 
 
-def seconds_per_iter(config: str, work_dir: Path, iters: int,
+def seconds_per_iter(config: str, work_dir: Path, iters: int, epoch_iters: int,
                      options: Sequence[str]) -> float:
-    """Seconds a train iteration of ``config`` on its data: at least ``iters`` iterations
-    alone on the machine, each one logged, the mean of MMEngine's ``time`` (data,
-    forward, backward and update) after the first 10. The run takes the first ``iters``
-    batches of images (``options`` that choose the images win), repeated as epochs when
-    there are fewer."""
+    """Seconds a train iteration of ``config`` on its data (``epoch_iters`` an epoch):
+    at least ``iters`` iterations alone on the machine, each one logged, the mean of
+    MMEngine's ``time`` (data, forward, backward and update) after the first 10. The run
+    takes the first ``iters`` batches of images (``options`` that choose the images win),
+    so its epochs are ``min(iters, epoch_iters)`` iterations, repeated when there are
+    fewer than ``iters``."""
     if iters < 20:
         raise ValueError(f'--timing-iters must be >= 20 (10 warm-up), got {iters}')
     batch_size = merged_config(config, options).train_dataloader.batch_size
     timing = [f'train_dataloader.dataset.indices={iters * batch_size}', *options]
     proc = run_train(Path(config).resolve(), work_dir, [
-        *timing, f'train_cfg.max_epochs={math.ceil(iters / iters_per_epoch(config, timing))}',
+        *timing, f'train_cfg.max_epochs={math.ceil(iters / min(iters, epoch_iters))}',
         'train_cfg.val_interval=1000', 'default_hooks.checkpoint.save_last=False',
         'default_hooks.checkpoint.interval=1000', 'default_hooks.logger.interval=1',
         'log_processor.window_size=1'])
@@ -177,7 +178,7 @@ def budget_of(config: str, work_dir: Path, minutes: float, timing_iters: int,
     if saved.is_file():
         return json.loads(saved.read_text())
     epoch_iters = iters_per_epoch(config, options)
-    s_iter = seconds_per_iter(config, work_dir / 'timing', timing_iters, options)
+    s_iter = seconds_per_iter(config, work_dir / 'timing', timing_iters, epoch_iters, options)
     info = dict(seconds_per_iter=s_iter, iters_per_epoch=epoch_iters, minutes=minutes,
                 epochs=epochs_in_budget(s_iter, epoch_iters, minutes))
     print(f"{config}: {s_iter:.3f} s an iteration, {epoch_iters} an epoch -> "
