@@ -43,3 +43,4 @@ def test_one_pair_same_seed_same_epochs_curves_and_table(demo_data, tmp_path):
     row = pair_row('dab_detr', *results)
     assert '| ' + ' | '.join(row) + ' |' in proc.stdout
     assert (tmp_path / 'dab_detr.png').stat().st_size > 0
+    assert (tmp_path / 'pairs.png').stat().st_size > 0

@@ -1,7 +1,13 @@
 """tools/analysis/plot_curves.py on synthetic scalar logs."""
 import json
+import sys
 
-from ..conftest import run_tool
+import matplotlib.image as mpimg
+
+from ..conftest import REPO, run_tool
+
+sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
+from plot_curves import plot_panels  # noqa: E402
 
 
 def _run_dir(root, name, ap, instability):
@@ -31,3 +37,11 @@ def test_plots_ap_and_instability_per_epoch(tmp_path):
 def test_a_dir_without_logs_is_named(tmp_path):
     proc = run_tool(['tools/analysis/plot_curves.py', str(tmp_path)])
     assert proc.returncode != 0 and f'{tmp_path}: no vis_data/scalars.json' in proc.stderr
+
+
+def test_panels_lay_out_one_subplot_a_pair_in_rows_of_three(tmp_path):
+    curves = {'baseline': [(1, 0.1), (2, 0.2)], 'dn': [(1, 0.15), (2, 0.3)]}
+    out = tmp_path / 'pairs.png'
+    plot_panels({f'pair{i}': curves for i in range(4)}, 'coco/bbox_mAP', out)
+    # 4 panels, 3 a row: 2 rows of 4.5 x 3.2 inches at 100 dpi
+    assert mpimg.imread(out).shape[:2] == (640, 1350)

@@ -4,8 +4,9 @@ budget, and what denoising changes.
 Each pair gets the epochs its DN config fits in ``--minutes`` of training (timed as in
 ``demo_budget.py``; the baseline, a little faster, gets the same epochs), the demo
 schedule scaled to them, validation every epoch. Writes, per pair, both bbox mAP curves
-in one PNG (``WORK_DIR/<pair>.png``) and prints a markdown table: each run's final
-bbox mAP and the first epoch at which the DN run reaches its baseline's final mAP.
+in one PNG (``WORK_DIR/<pair>.png``; every pair's in ``WORK_DIR/pairs.png``) and prints a
+markdown table: each run's final bbox mAP and the first epoch at which the DN run reaches
+its baseline's final mAP.
 Finished runs are kept (``result.json``), so a stopped table continues where it stopped.
 
 Example (all pairs, 15 minutes each, two trainings at a time)::
@@ -21,7 +22,7 @@ from typing import Dict, List
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_convergence import first_epoch_reaching  # noqa: E402
 from demo_budget import AP_KEYS, budget_of, train_runs  # noqa: E402
-from plot_curves import plot  # noqa: E402
+from plot_curves import plot, plot_panels  # noqa: E402
 
 from mmdn.analysis import markdown_table  # noqa: E402
 
@@ -82,14 +83,17 @@ def main() -> None:
         runs += [(root / name / 'baseline', baseline, budget),
                  (root / name / 'dn', dn, budget)]
     results = train_runs(runs, args.seed, args.jobs, args.cfg_options)
-    rows = []
+    rows, panels = [], {}
     for name in args.pairs:
         baseline, dn = results[root / name / 'baseline'], results[root / name / 'dn']
         rows.append(pair_row(name, baseline, dn))
+        panels[name] = {Path(PAIRS[name][0]).stem: baseline['curves'][AP_KEYS[0]],
+                        Path(PAIRS[name][1]).stem: dn['curves'][AP_KEYS[0]]}
         out = root / f'{name}.png'
-        plot({Path(PAIRS[name][0]).stem: baseline['curves'][AP_KEYS[0]],
-              Path(PAIRS[name][1]).stem: dn['curves'][AP_KEYS[0]]}, AP_KEYS[0], out)
+        plot(panels[name], AP_KEYS[0], out)
         print(f'{out}: {name}, bbox mAP against the epoch')
+    plot_panels(panels, AP_KEYS[0], root / 'pairs.png')
+    print(f"{root / 'pairs.png'}: every pair's curves in one figure")
     print(f"\nThe DN run's {args.minutes:g} minutes of training a pair, seed {args.seed}:\n")
     print(markdown_table(['pair', 'epochs', 'baseline mAP', 'DN mAP', 'DN - baseline',
                           "first epoch DN >= baseline's final"], rows))

@@ -59,9 +59,8 @@ def read_curve(scalars: Path, key: str) -> List[Tuple[int, float]]:
     return sorted(points.items())
 
 
-def plot(curves: Dict[str, List[Tuple[int, float]]], key: str, out: Path) -> None:
-    """One line per run, value of ``key`` against the epoch."""
-    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
+def _draw(ax, curves: Dict[str, List[Tuple[int, float]]], key: str) -> None:
+    """One line per run on ``ax``, value of ``key`` against the epoch."""
     for label, points in curves.items():
         if points:
             ax.plot(*zip(*points), marker='o', label=label)
@@ -69,6 +68,29 @@ def plot(curves: Dict[str, List[Tuple[int, float]]], key: str, out: Path) -> Non
     ax.set_ylabel(key)
     ax.grid(alpha=0.3)
     ax.legend()
+
+
+def plot(curves: Dict[str, List[Tuple[int, float]]], key: str, out: Path) -> None:
+    """One line per run, value of ``key`` against the epoch."""
+    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
+    _draw(ax, curves, key)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def plot_panels(panels: Dict[str, Dict[str, List[Tuple[int, float]]]], key: str, out: Path,
+                columns: int = 3) -> None:
+    """One subplot per panel, titled with its name, laid out ``columns`` a row; in each,
+    one line per run (as :func:`plot`)."""
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 3.2 * rows), dpi=100,
+                             squeeze=False)
+    for ax, (title, curves) in zip(axes.flat, panels.items()):
+        _draw(ax, curves, key)
+        ax.set_title(title)
+    for ax in axes.flat[len(panels):]:
+        ax.axis('off')
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
