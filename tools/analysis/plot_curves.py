@@ -20,6 +20,7 @@ import matplotlib
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,10 +65,11 @@ def _draw(ax, curves: Dict[str, List[Tuple[int, float]]], key: str) -> None:
     for label, points in curves.items():
         if points:
             ax.plot(*zip(*points), marker='o', label=label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
     ax.set_xlabel('epoch')
     ax.set_ylabel(key)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize='small')
 
 
 def plot(curves: Dict[str, List[Tuple[int, float]]], key: str, out: Path) -> None:
