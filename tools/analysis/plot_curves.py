@@ -13,6 +13,7 @@ Example::
 """
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -85,7 +86,7 @@ def plot_panels(panels: Dict[str, Dict[str, List[Tuple[int, float]]]], key: str,
                 columns: int = 3) -> None:
     """One subplot per panel, titled with its name, laid out ``columns`` a row; in each,
     one line per run (as :func:`plot`)."""
-    rows = -(-len(panels) // columns)
+    rows = math.ceil(len(panels) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 3.2 * rows), dpi=100,
                              squeeze=False)
     for ax, (title, curves) in zip(axes.flat, panels.items()):
