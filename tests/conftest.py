@@ -1,4 +1,5 @@
-"""Shared fixtures: a small demo dataset and config overrides that point at it."""
+"""Shared fixtures: a pretrained-weights cache of stand-ins, a small demo dataset and
+config overrides that point at it."""
 import os
 import subprocess
 import sys
@@ -9,11 +10,22 @@ import pytest
 
 from mmdet.utils import register_all_modules
 from mmdn.datasets.demo_shapes import make_demo_dataset
+from .pretrained import DEPTHS, write_standin
 
 register_all_modules(init_default_scope=True)
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / 'configs' / 'demo' / 'dab_detr_r18_demo.py'
+
+
+@pytest.fixture(scope='session', autouse=True)
+def pretrained_cache(tmp_path_factory) -> Dict[str, Path]:
+    """``$TORCH_HOME`` for the whole session (the tools the tests start inherit it): a
+    temporary cache holding stand-ins of torchvision's ResNet files, so that every
+    config loads its ``torchvision://`` weights as written and nothing is downloaded."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv('TORCH_HOME', str(tmp_path_factory.mktemp('torch_home')))
+        yield {name: write_standin(name) for name in DEPTHS}
 
 
 @pytest.fixture(scope='session')

@@ -16,9 +16,9 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmdn.engine import (check_data_files, check_num_classes, configure_amp,
-                         find_invalid_json, load_tool_config, setup_distributed,
-                         teardown_distributed)
+from mmdn.engine import (check_data_files, check_num_classes, check_pretrained,
+                         configure_amp, find_invalid_json, load_tool_config,
+                         setup_distributed, teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,6 +67,7 @@ def main() -> None:
     splits = ('train', 'val') if cfg.get('val_cfg') else ('train', )
     check_data_files(cfg, splits)
     check_num_classes(cfg, splits)
+    check_pretrained(cfg)  # ImageNet weights in the cache (or downloaded) before any write
     setup_distributed(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
