@@ -53,12 +53,13 @@ def data_options(root: Path, batch_size: int = 2, num_train: int = 4) -> List[st
     ]
 
 
-def run_tool(args: List[str], timeout: int = 600,
-             env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    """Runs a command from the repo root with this interpreter; output captured."""
+def run_tool(args: List[str], timeout: int = 600, env: Optional[Dict[str, str]] = None,
+             cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """Runs a command (from the repo root unless ``cwd``) with this interpreter; output
+    captured."""
     cmd = [sys.executable] + args if args[0].endswith('.py') else args
     env = dict(os.environ, **(env or {}))
     # The shell launchers find python on PATH: the interpreter running the tests.
     env['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{env["PATH"]}'
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env=env)

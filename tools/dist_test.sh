@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]: one process per GPU (or per
 # CPU process with gloo on a machine without CUDA). Multi-node: NNODES, NODE_RANK,
-# MASTER_ADDR, PORT.
+# MASTER_ADDR, PORT. Runs the project's environment ($MMDN_VENV, else the repo's .venv)
+# when it exists, else the python on PATH.
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
@@ -11,8 +12,12 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 here=$(cd "$(dirname "$0")" && pwd)
+python=python
+for venv in ${MMDN_VENV:+"$MMDN_VENV"} "$here/../.venv"; do
+  if [[ -x $venv/bin/python ]]; then python=$venv/bin/python; break; fi
+done
 PYTHONPATH="$here/..${PYTHONPATH:+:$PYTHONPATH}" \
-python -m torch.distributed.run \
+"$python" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

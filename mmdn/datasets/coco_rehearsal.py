@@ -11,7 +11,8 @@ own dataset reads it unchanged, and images of these kinds, in turn::
     wide / tall    4:1 and 1:4 images with ordinary objects
     mixed          ordinary objects of varied aspect ratios beside a crowd region
 
-Images are 96-400 px of plain texture with filled rectangles at the boxes.
+Images are 96-400 px (times ``image_scale``; 2 gives COCO's sizes, up to 640 px on the
+long side of ordinary images) of plain texture with filled rectangles at the boxes.
 """
 import json
 from pathlib import Path
@@ -47,14 +48,14 @@ def _random_boxes(rng: np.random.Generator, w: int, h: int, n: int, lo: float,
     return boxes
 
 
-def _image(rng: np.random.Generator, kind: str,
-           dense_objects: int) -> Tuple[Tuple[int, int], List[Box], List[Box]]:
+def _image(rng: np.random.Generator, kind: str, dense_objects: int,
+           image_scale: float) -> Tuple[Tuple[int, int], List[Box], List[Box]]:
     """The size (w, h), ordinary boxes and crowd boxes of an image of ``kind``."""
-    w, h = (int(v) for v in rng.integers(160, 320, size=2))
+    w, h = (int(v * image_scale) for v in rng.integers(160, 320, size=2))
     if kind == 'wide':
-        w, h = 400, 100
+        w, h = int(400 * image_scale), int(100 * image_scale)
     elif kind == 'tall':
-        w, h = 96, 384
+        w, h = int(96 * image_scale), int(384 * image_scale)
     boxes: List[Box] = []
     crowd: List[Box] = []
     if kind == 'crowd_only':
@@ -84,14 +85,15 @@ def _draw(rng: np.random.Generator, size: Tuple[int, int], boxes: List[Box]) -> 
 
 
 def make_rehearsal_split(out_dir: Path, split: str, num_images: int,
-                         rng: np.random.Generator, dense_objects: int) -> Dict:
+                         rng: np.random.Generator, dense_objects: int,
+                         image_scale: float = 1.) -> Dict:
     """Draws one split's images into ``out_dir/split`` and returns its COCO dict."""
     img_dir = out_dir / split
     img_dir.mkdir(parents=True, exist_ok=True)
     images, annotations = [], []
     for idx in range(num_images):
         kind = KINDS[idx % len(KINDS)]
-        size, boxes, crowd = _image(rng, kind, dense_objects)
+        size, boxes, crowd = _image(rng, kind, dense_objects, image_scale)
         name = f'{idx:06d}.jpg'
         _draw(rng, size, boxes + crowd).save(img_dir / name)
         images.append(dict(id=idx + 1, file_name=name, width=size[0], height=size[1],
@@ -108,7 +110,8 @@ def make_rehearsal_split(out_dir: Path, split: str, num_images: int,
 
 
 def make_rehearsal_dataset(out_dir: str, seed: int = 0, num_train: int = 28,
-                           num_val: int = 7, dense_objects: int = 320) -> Dict[str, Path]:
+                           num_val: int = 7, dense_objects: int = 320,
+                           image_scale: float = 1.) -> Dict[str, Path]:
     """Writes ``annotations/instances_{train,val}2017.json`` and the images of
     ``train2017/`` and ``val2017/`` under ``out_dir`` (COCO's layout); returns each
     split's annotation file."""
@@ -120,7 +123,7 @@ def make_rehearsal_dataset(out_dir: str, seed: int = 0, num_train: int = 28,
     for split, num, stream in zip(('train', 'val'), (num_train, num_val),
                                   np.random.SeedSequence(seed).spawn(2)):
         coco = make_rehearsal_split(root, f'{split}2017', num, np.random.default_rng(stream),
-                                    dense_objects)
+                                    dense_objects, image_scale)
         ann_file = root / 'annotations' / f'instances_{split}2017.json'
         ann_file.write_text(json.dumps(coco))
         written[split] = ann_file

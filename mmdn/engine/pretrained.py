@@ -3,7 +3,7 @@
 MMEngine 0.10.7 resolves ``torchvision://resnet50`` (the ``init_cfg`` of every
 ImageNet-pretrained backbone in ``configs/``) by importing torchvision, which this
 project does not install: a torchvision built for another torch breaks MMEngine's
-runner at import. Importing mmdn registers :func:`load_torchvision_checkpoint` for the
+runner at import. Importing mmdn registers :func:`load_from_torchvision_cache` for the
 ``torchvision://`` and ``modelzoo://`` schemes instead. It resolves NAME in the URL
 table MMEngine ships (``mmengine/hub/torchvision_0.12.json``, the same table MMEngine
 reads when torchvision >= 0.13 is installed; a torchvision that imports adds its newer
@@ -101,7 +101,7 @@ def fetch(uri: str, progress: bool = False) -> str:
     return path
 
 
-def load_torchvision_checkpoint(uri: str, map_location: Optional[Any] = None) -> dict:
+def load_from_torchvision_cache(uri: str, map_location: Optional[Any] = None) -> dict:
     """The state dict of ``torchvision://NAME`` from the cache (MMEngine's loader for
     the scheme); fails naming the file when it is truncated or not a state dict."""
     path = fetch(uri)
@@ -144,12 +144,12 @@ def check_pretrained(cfg: mmengine.Config) -> List[str]:
     """
     paths = []
     for uri in pretrained_uris(cfg.model):
-        load_torchvision_checkpoint(uri, map_location='cpu')
+        load_from_torchvision_cache(uri, map_location='cpu')
         paths.append(resolve(uri)['path'])
     return paths
 
 
 def register_pretrained_loading() -> None:
-    """Makes MMEngine load ``torchvision://`` names with :func:`load_torchvision_checkpoint`."""
-    CheckpointLoader.register_scheme(prefixes=SCHEMES, loader=load_torchvision_checkpoint,
+    """Makes MMEngine load ``torchvision://`` names with :func:`load_from_torchvision_cache`."""
+    CheckpointLoader.register_scheme(prefixes=SCHEMES, loader=load_from_torchvision_cache,
                                      force=True)

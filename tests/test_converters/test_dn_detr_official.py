@@ -25,7 +25,6 @@ def official_state(table=official_dn_dab_detr_shapes, **kwargs):
 
 def build(config):
     cfg = Config.fromfile(REPO / config)
-    cfg.model.backbone.init_cfg = None
     return MODELS.build(cfg.model)
 
 

@@ -15,7 +15,6 @@ REPO = Path(__file__).resolve().parents[3]
 
 def _model(**dn_cfg):
     cfg = Config.fromfile(REPO / 'configs/dn_faster_rcnn_r50_fpn_12e.py')
-    cfg.model.backbone.init_cfg = None
     cfg.model.roi_head.dn_cfg.update(dn_cfg)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
