@@ -11,12 +11,17 @@ def test_rehearsal_of_dn_dab_detr_trains_resumes_and_tests(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for step in ('train (epoch 1)', 'resume (epoch 2)', 'test'):
         assert f'{step}: ok' in proc.stdout
+    # What it replaces, said; the ImageNet init kept, at ResNet-18.
+    assert ('replaced: backbone: ResNet depth 50 (torchvision://resnet50) -> ResNet depth 18 '
+            '(torchvision://resnet18)') in proc.stdout
+    assert 'replaced: pipelines: every resize and crop size x 0.25' in proc.stdout
     config = (tmp_path / 'config' / 'dn_dab_detr_r50_50e_rehearsal.py').read_text()
     # The config's own pipeline, scaled: multi-scale resize and negative crops.
     assert 'RandomChoiceResize' in config and 'allow_negative_crop=True' in config
     assert 'depth=18' in config and 'in_channels=[\n            512,' in config
     train_log = (tmp_path / 'train.log').read_text()
     assert 'Distributed training: True' in train_log
+    assert 'load model from: torchvision://resnet18' in train_log
     assert 'Epoch(train) [1][3/3]' in train_log
     resume_log = (tmp_path / 'resume.log').read_text()
     assert 'resumed epoch: 1, iter: 3' in resume_log and 'Epoch(train) [2][3/3]' in resume_log

@@ -8,10 +8,11 @@ Steps, each a subprocess of the repo's own tools (their output in WORK_DIR/*.log
 1. writes a COCO-format set (:mod:`mmdn.datasets.coco_rehearsal`: crowd-only and empty
    images, a dense image, 1-px and image-sized boxes, 4:1 and 1:4 images);
 2. derives ``WORK_DIR/config/<name>_rehearsal.py`` from CONFIG: the set as its data,
-   the ResNet backbone at depth 18 without pretrained weights (the neck's input widths
-   to match; a DC5 backbone keeps its dilation in mmdet's layout, as torchvision has no
-   dilated ResNet-18), at most 300 queries for two-stage models (DINO selects its
-   queries among the encoder's points), every resize and crop size of its pipelines
+   the ResNet backbone at depth 18 with torchvision's ImageNet ResNet-18 weights where
+   CONFIG names ImageNet weights (the neck's input widths to match; a DC5 backbone keeps
+   its dilation in mmdet's layout, as torchvision's dilated layout needs bottleneck
+   blocks), unless ``--keep-backbone``; at most 300 queries for two-stage models (DINO
+   selects its queries among the encoder's points), every resize and crop size of its pipelines
    times ``--scale``, ``--images-per-process`` images a batch, everything else as CONFIG has it (the
    multi-scale resize, the random crop with negative crops, the model's transformer, the
    DN part, the schedule's optimizer), without its ``load_from`` (a fine-tuning config
@@ -20,7 +21,8 @@ Steps, each a subprocess of the repo's own tools (their output in WORK_DIR/*.log
    machine without CUDA), then resumes from its checkpoint for a second epoch;
 4. tests the final checkpoint (``tools/dist_test.sh``) with COCO metrics.
 
-It stops at the first step that fails, naming it and its log.
+It prints each thing it replaces and why, and stops at the first step that fails, naming
+it and its log.
 """
 import argparse
 import os
@@ -28,7 +30,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Any, List
+from typing import Any, List, Tuple
 
 from mmengine.config import Config
 
@@ -54,6 +56,9 @@ def parse_args() -> argparse.Namespace:
                         help='training images (7 kinds, in turn)')
     parser.add_argument('--dense-objects', type=int, default=320,
                         help='objects of the dense images')
+    parser.add_argument('--keep-backbone', action='store_true',
+                        help="CONFIG's backbone and its ImageNet weights, not ResNet-18 "
+                        '(slower: a ResNet-50 step takes several times as long on a CPU)')
     parser.add_argument('--port', type=int, default=29650, help='the process group port')
     return parser.parse_args()
 
@@ -76,24 +81,44 @@ def _scaled(value: Any, factor: float) -> Any:
     return value
 
 
-def rehearsal_config(cfg: Config, data_root: str, args: argparse.Namespace) -> Config:
-    """CONFIG with the rehearsal set, ResNet-18 and the scaled pipelines (see step 2)."""
+def rehearsal_config(cfg: Config, data_root: str,
+                     args: argparse.Namespace) -> Tuple[Config, List[str]]:
+    """CONFIG with the rehearsal set, ResNet-18 and the scaled pipelines (see step 2), and
+    what of CONFIG's model was replaced, each with its reason."""
     model = cfg.model
     backbone = model.backbone
+    replaced = []
     if 'ResNet' not in backbone.type:
         raise ValueError(f'{args.config}: the rehearsal shrinks ResNet backbones, got '
                          f'{backbone.type}')
-    backbone.update(depth=18, init_cfg=None)
-    if backbone.type == 'ResNetTorchvisionDilation':  # bottleneck blocks only: DC5 as mmdet's
-        backbone.type = 'ResNet'
-    widths = [R18_WIDTHS[i] for i in backbone.out_indices]
-    neck = model.get('neck')
-    if neck is not None:
-        neck.in_channels = widths
+    if not args.keep_backbone:
+        weights = (backbone.get('init_cfg') or {}).get('checkpoint', 'no pretrained weights')
+        pretrained = str(weights).startswith('torchvision://')
+        new_weights = 'torchvision://resnet18' if pretrained else 'no pretrained weights'
+        replaced.append(
+            f'backbone: {backbone.type} depth {backbone.depth} ({weights}) -> ResNet depth 18 '
+            f'({new_weights}), neck input widths to match: a CPU rehearsal step in seconds '
+            '(--keep-backbone keeps it)')
+        backbone.update(depth=18, init_cfg=dict(type='Pretrained', checkpoint=new_weights)
+                        if pretrained else None)
+        if backbone.type == 'ResNetTorchvisionDilation':  # bottleneck blocks only
+            backbone.type = 'ResNet'
+            replaced.append('DC5 dilation: torchvision\'s layout -> mmdet\'s, as torchvision\'s '
+                            'layout needs bottleneck blocks')
+        widths = [R18_WIDTHS[i] for i in backbone.out_indices]
+        neck = model.get('neck')
+        if neck is not None:
+            neck.in_channels = widths
     if model.get('as_two_stage') and model.num_queries > 300:
         # Two-stage query selection takes the top num_queries encoder points: 900 is more
         # than the scaled images' feature maps hold.
+        replaced.append(f'num_queries: {model.num_queries} -> 300, as two-stage selection '
+                        'needs as many encoder points as queries and the scaled images\' '
+                        'feature maps hold fewer')
         model.num_queries = 300
+    if args.scale != 1:
+        replaced.append(f'pipelines: every resize and crop size x {args.scale} (--scale), '
+                        'for the CPU')
     for split in ('train', 'val', 'test'):
         loader = cfg[f'{split}_dataloader']
         loader.update(num_workers=0, persistent_workers=False)
@@ -107,13 +132,15 @@ def rehearsal_config(cfg: Config, data_root: str, args: argparse.Namespace) -> C
     for split in ('val', 'test'):
         cfg[f'{split}_evaluator'].ann_file = osp.join(data_root,
                                                       'annotations/instances_val2017.json')
-    # A fine-tuning config's checkpoint is of the full-size model: start from scratch.
-    cfg.load_from = None
     cfg.train_cfg.update(max_epochs=2, val_interval=100)
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=2)
     cfg.work_dir = args.work_dir
-    return cfg
+    if cfg.get('load_from'):
+        replaced.append(f'load_from: {cfg.load_from} -> none, a checkpoint of the full-size '
+                        'model')
+    cfg.load_from = None
+    return cfg, replaced
 
 
 def run(step: str, cmd: List[str], log: str, env: dict) -> None:
@@ -142,8 +169,11 @@ def main() -> None:
     # Not in the work dir itself, where the runner writes the resolved config of a run.
     config = osp.join(args.work_dir, 'config', f'{name}_rehearsal.py')
     os.makedirs(osp.dirname(config), exist_ok=True)
-    rehearsal_config(Config.fromfile(args.config), data_root, args).dump(config)
+    cfg, replaced = rehearsal_config(Config.fromfile(args.config), data_root, args)
+    cfg.dump(config)
     print(f'config: {config}', flush=True)
+    for change in replaced:
+        print(f'replaced: {change}', flush=True)
 
     env = dict(os.environ, PORT=str(args.port))
     env['PATH'] = f'{osp.dirname(sys.executable)}{os.pathsep}{env["PATH"]}'
