@@ -11,10 +11,7 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 here=$(cd "$(dirname "$0")" && pwd)
-python=python
-for venv in ${MMDN_VENV:+"$MMDN_VENV"} "$here/../.venv"; do
-  if [[ -x $venv/bin/python ]]; then python=$venv/bin/python; break; fi
-done
+source "$here/project_python.sh"
 PYTHONPATH="$here/..${PYTHONPATH:+:$PYTHONPATH}" \
 "$python" -m torch.distributed.run \
     --nnodes="$NNODES" \
