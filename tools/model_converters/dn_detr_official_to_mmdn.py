@@ -10,13 +10,17 @@ only once complete.
 
 Supported, every official family:
 
-- DN-DAB-DETR (R50, R50-DC5, R50-DC5 3-pattern, R101, R101-DC5) -> ``dn_dab_detr_*.py``
-  (the weights are the same with and without DC5: pick the config of the model you hold;
-  by default ``dn_dab_detr_r{50,101}_{50e,12e}.py`` by depth and pattern count);
-- DN-DAB-Deformable-DETR with a deformable encoder only (43.4 / 48.6 AP) ->
-  ``dn_deformable_detr_r{50,101}_*.py`` (default ``dn_deformable_detr_r50_50e.py``);
+- DN-DAB-DETR (R50, R50-DC5, R50-DC5 3-pattern, R101-DC5 3-pattern) -> ``dn_dab_detr_*.py``;
+- DN-DAB-Deformable-DETR with a deformable encoder only (R50 12 and 50 epochs, R101 12
+  epochs) -> ``dn_deformable_detr_r{50,101}_*.py``;
 - DN-DAB-Deformable-DETR v2, the paper's DN-Deformable-DETR++ (49.5 AP) ->
   ``dn_deformable_detr_pp_r50_50e.py``.
+
+Without ``--config`` the config is chosen by the checkpoint: its family, backbone depth
+and pattern count from its keys, DC5 (``dilation``) and the schedule (``epochs``) from
+the training ``args`` the official code saves beside the model. A DC5 and a non-DC5
+model have the same weights, so a checkpoint without ``args`` that could be either is
+refused with the candidate configs listed (pass ``--config``).
 
 Example::
 
@@ -28,7 +32,7 @@ import argparse
 import pickle
 import zipfile
 from pathlib import Path
-from typing import Dict
+from typing import Any, Dict, Tuple
 
 import torch
 from mmengine.config import Config
@@ -41,6 +45,12 @@ from mmdn.converters import ConversionError, convert_official, official_family
 from mmdn.engine import write_atomically
 
 REPO = Path(__file__).resolve().parents[2]
+# The configs of each official family.
+CONFIG_PREFIXES = {
+    'dn_dab_detr': 'dn_dab_detr_r',
+    'dn_dab_deformable_detr_deformable_encoder_only': 'dn_deformable_detr_r',
+    'dn_dab_deformable_detr': 'dn_deformable_detr_pp_r',
+}
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,9 +62,10 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def load_official(path: Path) -> Dict[str, Tensor]:
-    """The model state dict of an official checkpoint, loaded without running code
-    (``weights_only``; the ``args`` Namespace the official training saves is allowed)."""
+def load_official(path: Path) -> Tuple[Dict[str, Tensor], Dict[str, Any]]:
+    """The model state dict of an official checkpoint and its training ``args`` ({} when
+    absent), loaded without running code (``weights_only``; the ``args`` Namespace the
+    official training saves is allowed)."""
     if not path.is_file():
         raise ConversionError(f'{path} does not exist')
     try:
@@ -67,19 +78,63 @@ def load_official(path: Path) -> Dict[str, Tensor]:
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
         raise ConversionError(f'{path} holds no model state dict (a dict of tensors, '
                               "or one under 'model')")
-    return state
+    args = ckpt.get('args') if 'model' in ckpt else None
+    return state, vars(args) if isinstance(args, argparse.Namespace) else {}
 
 
-def default_config(state: Dict[str, Tensor], family: str) -> Path:
-    """The config of an official model by family, backbone depth and pattern count."""
+def checkpoint_traits(state: Dict[str, Tensor], args: Dict[str, Any],
+                      family: str) -> Dict[str, Any]:
+    """What selects a config, from the keys and the training ``args``: ``depth`` and
+    ``num_patterns`` (keys; ``args.backbone`` / ``args.num_patterns`` must agree),
+    ``dc5`` (``args.dilation``) and ``epochs`` (``args.epochs``), None where unknown."""
     depth = 101 if 'backbone.0.body.layer3.22.conv1.weight' in state else 50
-    if family == 'dn_dab_deformable_detr':
-        name = f'dn_deformable_detr_pp_r{depth}_50e'
-    elif family == 'dn_dab_deformable_detr_deformable_encoder_only':
-        name = f'dn_deformable_detr_r{depth}_{"12e" if depth == 101 else "50e"}'
-    else:
-        name = f'dn_dab_detr_r{depth}_{"12e" if "transformer.patterns.weight" in state else "50e"}'
-    return REPO / 'configs' / f'{name}.py'
+    patterns = next((v.shape[0] for k, v in state.items() if k.endswith('patterns.weight')), 0)
+    if args.get('modelname', family) != family:
+        raise ConversionError(f'the keys are of {family}, its args say {args["modelname"]}')
+    if args.get('backbone', f'resnet{depth}') != f'resnet{depth}':
+        raise ConversionError(f'the keys are of ResNet-{depth}, its args say '
+                              f'{args["backbone"]}')
+    if args.get('num_patterns', patterns) != patterns:
+        raise ConversionError(f'the keys hold {patterns} patterns, its args say '
+                              f'{args["num_patterns"]}')
+    return dict(depth=depth, num_patterns=patterns, dc5=args.get('dilation'),
+                epochs=args.get('epochs'))
+
+
+def config_traits(config: Path) -> Dict[str, Any]:
+    """The traits of :func:`checkpoint_traits` of an mmdn config."""
+    cfg = Config.fromfile(config)
+    backbone = cfg.model.backbone
+    return dict(depth=backbone.depth, num_patterns=cfg.model.get('num_patterns', 0),
+                dc5=backbone.get('dilations', (1, ))[-1] > 1,
+                epochs=cfg.train_cfg.max_epochs)
+
+
+def choose_config(state: Dict[str, Tensor], args: Dict[str, Any], family: str) -> Path:
+    """The config of ``family`` whose backbone depth, DC5 and pattern count are the
+    checkpoint's; among schedules of that model, the one of ``args.epochs``, else the
+    longest (the weights fit each the same).
+
+    Raises:
+        ConversionError: no such config, or DC5 and non-DC5 configs that the checkpoint
+            cannot tell apart (DC5 is known only from the official ``args``), listed.
+    """
+    wanted = checkpoint_traits(state, args, family)
+    candidates = {config: config_traits(config)
+                  for config in sorted((REPO / 'configs').glob(f'{CONFIG_PREFIXES[family]}*.py'))}
+    fits = [c for c, traits in candidates.items()
+            if all(wanted[k] is None or traits[k] == wanted[k]
+                   for k in ('depth', 'num_patterns', 'dc5'))]
+    if fits and len({candidates[c]['dc5'] for c in fits}) == 1:
+        same_schedule = [c for c in fits if candidates[c]['epochs'] == wanted['epochs']]
+        return (same_schedule or sorted(fits, key=lambda c: candidates[c]['epochs']))[-1]
+    known = ', '.join(f'{k} {v}' for k, v in wanted.items() if v is not None)
+    names = '\n  '.join(str(c.relative_to(REPO)) for c in fits)
+    raise ConversionError(
+        f'official {family} with {known}'
+        + (f': DC5 or not, its keys cannot tell and it has no training args; pass '
+           f'--config, one of\n  {names}' if fits else
+           ': no config of this repository has that backbone and pattern count'))
 
 
 def check_fits(state: Dict[str, Tensor], config: str, src: Path, family: str) -> None:
@@ -106,11 +161,11 @@ def main() -> None:
     try:
         if dst.resolve() == src.resolve():
             raise ConversionError(f'{dst} is the source; write elsewhere')
-        official = load_official(src)
+        official, train_args = load_official(src)
         official = {k.removeprefix('module.'): v for k, v in official.items()}
         family = official_family(official)
         state, dropped = convert_official(official, family)
-        config = args.config or str(default_config(official, family))
+        config = args.config or str(choose_config(official, train_args, family).relative_to(REPO))
         register_all_modules()
         check_fits(state, config, src, family)
     except ConversionError as err:
