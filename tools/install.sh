@@ -39,8 +39,13 @@ if ! "$venv/bin/python" -c 'import mmcv.ops' 2>/dev/null; then
     "$(grep '^mmcv' "$root/requirements/runtime.txt")"
 fi
 "${pip[@]}" "$torch_spec" ${torch_index:+--extra-index-url "$torch_index"}
+# torch < 2.3 is built against numpy 1 and fails with numpy 2 at its first numpy call.
+numpy_pin=()
+if ! "$venv/bin/python" -c 'import sys, torch; sys.exit(tuple(int(v) for v in torch.__version__.split("+")[0].split(".")[:2]) < (2, 3))'; then
+  numpy_pin=('numpy<2')
+fi
 "${pip[@]}" -r "$root/requirements/runtime.txt" -r "$root/requirements/tests.txt" \
-  -r "$root/requirements/optional.txt" -r "$root/requirements/deploy.txt"
+  -r "$root/requirements/optional.txt" -r "$root/requirements/deploy.txt" "${numpy_pin[@]}"
 "${pip[@]}" --no-build-isolation --no-deps -e "$root"
 # mmengine imports torchvision whenever it is installed; a torchvision built for another
 # torch fails at that import, and nothing in mmdn needs it.
@@ -49,5 +54,8 @@ if "$venv/bin/python" -c 'import importlib.util as u, sys; sys.exit(u.find_spec(
     echo "torchvision does not import beside this torch; removing it"; "$venv/bin/python" -m pip uninstall -y torchvision; }
 fi
 "$venv/bin/python" -c "$check"
+# On a GPU machine: mmcv's deformable attention and RoIAlign must run on CUDA (stops with
+# the fix when mmcv was built without its CUDA ops).
+"$venv/bin/python" -m mmdn.engine.cuda_ops
 echo "$key" > "$stamp"
 echo "mmdn environment ready: $venv"
