@@ -97,12 +97,28 @@ def test_pretrained_uris_of_a_config():
     assert pretrained_uris(Config.fromfile(DEMO_CONFIG).model) == []  # from scratch
 
 
-def test_train_without_the_file_stops_before_writing(empty_cache, tmp_path):
+@pytest.mark.parametrize('case', ['missing', 'truncated', 'unknown'])
+def test_train_stops_before_writing(case, empty_cache, tmp_path):
+    """No file and no network, a truncated file, a name the table does not know: the
+    error names them and the work dir is never made."""
     make_rehearsal_dataset(str(tmp_path / 'data' / 'coco'), num_train=2, num_val=1)
-    out = run_tool([str(REPO / 'tools/train.py'), str(REPO / 'configs/dn_dab_detr_r50_50e.py')],
-                   cwd=tmp_path, timeout=120)
+    options = []
+    if case == 'truncated':
+        empty_cache.mkdir(parents=True)
+        torch.save(standin_state('resnet50'), empty_cache / 'resnet50-0676ba61.pth')
+        data = (empty_cache / 'resnet50-0676ba61.pth').read_bytes()
+        (empty_cache / 'resnet50-0676ba61.pth').write_bytes(data[:len(data) // 2])
+    elif case == 'unknown':
+        options = ['--cfg-options', 'model.backbone.init_cfg.checkpoint=torchvision://resnet77']
+    out = run_tool([str(REPO / 'tools/train.py'), str(REPO / 'configs/dn_dab_detr_r50_50e.py'),
+                    *options], cwd=tmp_path, timeout=120)
     assert out.returncode != 0
-    assert f'resnet50-0676ba61.pth is not in {empty_cache}' in out.stderr
+    expected = {
+        'missing': f'resnet50-0676ba61.pth is not in {empty_cache}',
+        'truncated': f'checkpoint {empty_cache}/resnet50-0676ba61.pth cannot be read',
+        'unknown': "pretrained model 'resnet77' (torchvision://resnet77) is not in the table",
+    }[case]
+    assert expected in out.stderr, out.stderr[-2000:]
     assert not (tmp_path / 'work_dirs').exists()
 
 
