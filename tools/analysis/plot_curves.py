@@ -15,7 +15,7 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import matplotlib
 
@@ -44,6 +44,17 @@ def find_scalars(run: Path) -> Path:
     return candidates[-1]
 
 
+def read_records(scalars: Path) -> List[Dict[str, Any]]:
+    """The records of ``scalars``, one JSON object a line; a bad line is named."""
+    records = []
+    for number, line in enumerate(scalars.read_text().splitlines(), 1):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise ValueError(f'{scalars}, line {number}: not JSON ({error})') from None
+    return records
+
+
 def read_curve(scalars: Path, key: str) -> List[Tuple[int, float]]:
     """(epoch, value) of every line of ``scalars`` that has ``key``.
 
@@ -51,11 +62,7 @@ def read_curve(scalars: Path, key: str) -> List[Tuple[int, float]]:
     ``epoch`` and are skipped (they are per-iteration).
     """
     points: Dict[int, float] = {}
-    for number, line in enumerate(scalars.read_text().splitlines(), 1):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f'{scalars}, line {number}: not JSON ({error})') from None
+    for record in read_records(scalars):
         if key in record and 'epoch' not in record:
             points[int(record['step'])] = float(record[key])
     return sorted(points.items())
