@@ -8,6 +8,7 @@ from mmengine.model import MMDistributedDataParallel
 from torch import nn
 
 from mmdn.engine import MMDNDistributedDataParallel, setup_distributed, teardown_distributed
+from mmdn.engine.distributed import set_slurm_environment
 
 
 @pytest.fixture
@@ -52,6 +53,25 @@ def test_no_launcher_changes_nothing():
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU path of a CPU machine')
-def test_slurm_without_cuda_is_refused_with_advice():
+def test_mpi_without_cuda_is_refused_with_advice():
     with pytest.raises(RuntimeError, match='--launcher pytorch'):
-        setup_distributed(Config(dict(launcher='slurm')))
+        setup_distributed(Config(dict(launcher='mpi')))
+
+
+def test_slurm_environment_as_mmengine_sets_it(monkeypatch):
+    for key in ('MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv('SLURM_PROCID', '5')
+    monkeypatch.setenv('SLURM_LOCALID', '1')
+    monkeypatch.setenv('SLURM_NTASKS', '8')
+    monkeypatch.setenv('SLURM_NODELIST', 'node-[3-6]')
+    asked = []
+    monkeypatch.setattr('subprocess.getoutput',
+                        lambda cmd: asked.append(cmd) or 'node-3')
+    set_slurm_environment()
+    assert asked == ['scontrol show hostname node-[3-6] | head -n1']
+    assert {k: os.environ[k] for k in ('MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE',
+                                       'LOCAL_RANK')} == dict(
+        MASTER_ADDR='node-3', MASTER_PORT='29500', RANK='5', WORLD_SIZE='8', LOCAL_RANK='1')
+    set_slurm_environment(port=29777)  # a set MASTER_ADDR is kept, as MMEngine keeps it
+    assert os.environ['MASTER_PORT'] == '29777' and len(asked) == 1
