@@ -5,7 +5,7 @@ Each error names the config key or the file and what is wrong with it.
 import json
 import os.path as osp
 from argparse import Namespace
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from mmengine.config import Config
 
@@ -14,15 +14,22 @@ def load_tool_config(args: Namespace) -> Config:
     """The config of ``tools/train.py`` / ``tools/test.py``: ``args.config`` with the
     launcher, ``--cfg-options`` and work dir (default ``work_dirs/<config name>``) applied,
     after checking that it imports mmdn."""
-    cfg = Config.fromfile(args.config)
-    check_custom_imports(cfg, args.config)
+    cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def load_config(filename: str, cfg_options: Optional[dict] = None) -> Config:
+    """``filename`` with ``cfg_options`` (``--cfg-options``) merged in, after checking that
+    it imports mmdn."""
+    cfg = Config.fromfile(filename)
+    check_custom_imports(cfg, filename)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     return cfg
 
 

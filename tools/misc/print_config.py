@@ -6,9 +6,9 @@
 """
 import argparse
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
-from mmdn.engine import check_custom_imports
+from mmdn.engine import load_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,10 +23,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    check_custom_imports(cfg, args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     print(cfg.pretty_text)
     if args.save_path:
         cfg.dump(args.save_path)
