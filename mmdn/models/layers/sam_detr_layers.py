@@ -80,6 +80,10 @@ class SamDetrTransformerDecoderLayer(BaseModule):
             nn.Linear(dims // 4 * roi_size * roi_size, 256), nn.ReLU(),
             nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
             nn.Linear(512, num_heads * (4 if with_smca else 2)))
+        # The official code zeroes this layer; its transformer's Xavier init then redraws
+        # the weight (dim > 1) and the zero bias stays: salient points start at the centre
+        # on average.
+        nn.init.zeros_(self.point2[-1].bias)
         self.attn1 = nn.Linear(dims, dims * num_heads)
         self.attn2 = nn.Linear(dims, dims * num_heads)
         # Cross-attention.
@@ -168,7 +172,10 @@ class SamDetrTransformerDecoderLayer(BaseModule):
         heads = self.num_heads
         h, w = level_shape
         # 1. Self-attention.
-        centre_pos = _sine_embedding(ref_boxes[..., :2], dims)
+        # The sine embeddings take no gradient, as the official ``gen_sineembed_for_position``
+        # (under ``torch.no_grad``): the boxes and salient points learn through RoIAlign,
+        # the sampling and SMCA only.
+        centre_pos = _sine_embedding(ref_boxes[..., :2].detach(), dims)
         q = self.sa_qcontent_proj(query) + self.sa_qpos_proj(centre_pos)
         k = self.sa_kcontent_proj(query) + self.sa_kpos_proj(centre_pos)
         v = self.sa_v_proj(query)
@@ -184,7 +191,7 @@ class SamDetrTransformerDecoderLayer(BaseModule):
         memory_2d = memory.transpose(1, 2).reshape(bs, dims, h, w)
         content, salient, scales = self.semantic_aligner(query, ref_boxes, memory_2d,
                                                          valid_ratio)
-        point_pos = _sine_embedding(salient, dims) * \
+        point_pos = _sine_embedding(salient.detach(), dims) * \
             self.attn2(query).view(bs, num_queries, heads, dims).sigmoid()
         # 3. Cross-attention: per-head queries of D dims, keys shared, values split.
         q = self.ca_qcontent_proj(content) + self.ca_qpos_sine_proj(point_pos)

@@ -88,3 +88,54 @@ def test_padding_is_masked_in_cross_attention():
     changed = memory.clone().view(1, h, w, 16)
     changed[:, :, 3:] = torch.randn(1, h, 3, 16) * 10
     torch.testing.assert_close(layer(query, memory=changed.view(1, h * w, 16), **args), out)
+
+
+def test_sine_embeddings_take_no_gradient(monkeypatch):
+    """As the official ``gen_sineembed_for_position`` (under ``torch.no_grad``): the
+    reference boxes and the salient points reach the sine embeddings detached, while
+    they still get gradients through RoIAlign's sampling and SMCA."""
+    import mmdn.models.layers.sam_detr_layers as sam
+    seen = []
+    original = sam._sine_embedding
+    monkeypatch.setattr(sam, '_sine_embedding',
+                        lambda points, dims: seen.append(points.requires_grad) or
+                        original(points, dims))
+    torch.manual_seed(0)
+    layer = SamDetrTransformerDecoderLayer(embed_dims=16, num_heads=4, dropout=0.)
+    torch.nn.init.normal_(layer.point2[-1].weight, std=0.1)
+    h, w = 4, 6
+    boxes = torch.tensor([[[0.5, 0.5, 0.5, 0.5]]], requires_grad=True)
+    out = layer(torch.randn(1, 1, 16), boxes, torch.randn(1, h * w, 16),
+                torch.randn(1, h * w, 16), None, (h, w), torch.ones(1, 2))
+    out.sum().backward()
+    assert seen == [False, False]  # the box centres, then the salient points
+    assert boxes.grad is not None and boxes.grad.abs().sum() > 0  # through SMCA
+    assert layer.point2[-1].weight.grad.abs().sum() > 0
+
+
+def test_salient_point_layer_starts_with_a_zero_bias():
+    """The official init: the last point layer zeroed, then the transformer's Xavier init
+    redraws its weight (dim > 1), so only its bias stays zero; the config's model too."""
+    from mmengine.config import Config
+
+    from mmdet.registry import MODELS
+    from ...conftest import REPO
+    layer = SamDetrTransformerDecoderLayer(embed_dims=16, num_heads=4)
+    assert torch.equal(layer.point2[-1].bias, torch.zeros(16))
+    model = MODELS.build(Config.fromfile(REPO / 'configs/sam_detr_pp_r50_12e.py').model)
+    model.init_weights()
+    for decoder_layer in model.decoder.layers:
+        assert torch.equal(decoder_layer.point2[-1].bias, torch.zeros(8 * 4))
+        assert decoder_layer.point2[-1].weight.abs().sum() > 0  # Xavier, not zero
+
+
+def test_encoder_ffn_is_half_the_decoders():
+    """Official multi-scale SAM-DETR: the encoder's FFN is 1024 wide, the decoder's 2048."""
+    from mmengine.config import Config
+
+    from mmdet.registry import MODELS
+    from ...conftest import REPO
+    model = MODELS.build(Config.fromfile(REPO / 'configs/sam_detr_pp_r50_12e.py').model)
+    ffn = model.encoder.layers[0].ffn
+    assert sum(p.numel() for p in ffn.parameters()) == 256 * 1024 + 1024 + 1024 * 256 + 256
+    assert model.decoder.layers[0].linear1.out_features == 2048
