@@ -28,9 +28,11 @@ class DNMask2FormerHead(Mask2FormerHead):
     - **Noise** (§4.9, the centre shift of §4.3): :class:`DnQueryGenerator`'s box noise
       with λ2 = 0 draws each query's shift (Δx, Δy), |Δx| <= λ1 w / 2, |Δy| <= λ1 h / 2 of
       the object's box (a centre clamped to the image). The whole mask moves by it; its
-      shape and size do not change. Labels are flipped with ratio γ (DN-DETR's default
-      0.2; the paper's "only mask denoising" names no label setting; ``dn_cfg=dict(
-      label_noise_ratio=0.)`` turns it off).
+      shape and size do not change. No label flipping by default: §4.9 describes only
+      "simple shifting noise to the mask" and "we only add mask denoising training", the
+      wording it uses for Faster R-CNN, where it means no label denoising
+      (``dn_cfg.label_noise_ratio`` sets γ; ``configs/ablations/
+      dn_mask2former_r50_12e_label_noise.py`` flips with DN-DETR's 0.2).
     - **Queries**: content = label embedding + indicator (§4.5); positional query = an
       MLP of the sine embedding of the shifted mask's box (cx + Δx, cy + Δy, w, h), the
       position the noised mask stands for, as DAB-DETR embeds its anchors (Mask2Former's
@@ -42,9 +44,11 @@ class DNMask2FormerHead(Mask2FormerHead):
       shifted mask covers at least half of a cell of that layer's feature map (the mask
       area-pooled to the map, then translated by ``grid_sample`` with zero padding, cells
       mostly in padding dropped); later layers use the DN queries' own predictions, as
-      Mask2Former does for its queries. A DN mask that covers no cell (an object smaller
-      than half a stride-32 cell, padding slots) falls back, as Mask2Former's empty masks
-      do, to attending everywhere; its positional query still says where it is.
+      Mask2Former does for its queries. A shifted mask that covers no cell by half (an
+      object smaller than about a stride-32 cell: most of COCO's small objects) keeps
+      its highest-coverage cell, so that its query attends where its object is; only a
+      mask covering nothing (padding slots) falls back, as Mask2Former's empty masks do,
+      to attending everywhere.
     - **Self-attention**: the generator's mask: Eq. 7 (``dn_cfg`` options such as
       ``with_attn_mask=False`` act as for the other DN models).
     - **Losses**: the head's own class (its class weights), point-sampled BCE and dice
@@ -61,7 +65,8 @@ class DNMask2FormerHead(Mask2FormerHead):
     Args:
         dn_cfg (dict): the :class:`DnQueryGenerator` options (``num_classes`` and
             ``embed_dims`` come from the head); ``box_noise_scale`` defaults to
-            (0.4, 0.0) and its λ2 must stay 0 (masks are shifted, never scaled).
+            (0.4, 0.0) and its λ2 must stay 0 (masks are shifted, never scaled);
+            ``label_noise_ratio`` defaults to 0.
         *args, **kwargs: :class:`Mask2FormerHead`'s.
     """
 
@@ -69,6 +74,7 @@ class DNMask2FormerHead(Mask2FormerHead):
         super().__init__(*args, **kwargs)
         dn_cfg = dict(dn_cfg)
         dn_cfg.setdefault('box_noise_scale', (0.4, 0.0))
+        dn_cfg.setdefault('label_noise_ratio', 0.)
         self.dn_generator = build_dn_query_generator(
             dn_cfg, num_classes=self.num_classes, embed_dims=self.decoder_embed_dims)
         if self.dn_generator.size_noise_scale != 0:
@@ -147,7 +153,8 @@ class DNMask2FormerHead(Mask2FormerHead):
                            batch_data_samples: SampleList) -> Tensor:
         """The first layer's masked-attention rows of the DN queries: True where a query
         may not attend: where its :meth:`shifted_coverage` is below 0.5, as Mask2Former
-        thresholds its predicted masks, and at cells less than half inside the image.
+        thresholds its predicted masks, and at cells less than half inside the image;
+        a query none of whose cells reaches 0.5 keeps its highest-coverage cell.
 
         Returns:
             Tensor: (bs, P*M, h*w) bool.
@@ -158,8 +165,15 @@ class DNMask2FormerHead(Mask2FormerHead):
         for b, sample in enumerate(batch_data_samples):
             img_h, img_w = sample.metainfo['img_shape'][:2]
             inside[b, :, :img_h, :img_w] = 1
-        inside = F.adaptive_avg_pool2d(inside, size).flatten(1) >= 0.5
-        return (coverage < 0.5) | ~inside[:, None]
+        inside = F.adaptive_avg_pool2d(inside, size).flatten(1)[:, None] >= 0.5
+        blocked = (coverage < 0.5) | ~inside
+        # A mask covering no cell by half (an object smaller than about a cell) keeps its
+        # highest-coverage cell inside the image, so that its query still attends where
+        # its object is; only a mask with no coverage at all (a padding slot) is left to
+        # attend everywhere.
+        coverage = coverage.masked_fill(~inside, 0)
+        best = torch.zeros_like(blocked).scatter_(-1, coverage.argmax(-1, keepdim=True), True)
+        return blocked & ~(best & (coverage.amax(-1, keepdim=True) > 0))
 
     @staticmethod
     def shifted_coverage(dn: Dict, size: Tuple[int, int], pad_shape: Tuple[int, int]

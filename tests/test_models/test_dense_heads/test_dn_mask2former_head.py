@@ -116,6 +116,31 @@ def test_cells_mostly_in_padding_are_masked(model):
     assert (rows == expected).all()
 
 
+def test_a_mask_smaller_than_a_cell_keeps_its_highest_coverage_cell(model):
+    """An object of 12 x 12 px on a stride-32 map covers no cell by half: its rows keep
+    exactly the cell it covers most (where its shifted mask has most area), not the whole
+    map; a larger object keeps its thresholded cells, and all-zero rows stay all-masked
+    (padding slots: attention everywhere)."""
+    head = model.panoptic_head
+    masks = torch.zeros(1, 2, H, W, dtype=torch.uint8)
+    masks[0, 0, 40:52, 70:82] = 1  # small: 12 x 12 px around cell (1, 2)
+    masks[0, 1, 0:64, 0:64] = 1  # large: cells (0..1, 0..1)
+    samples = mask_samples([2], seed=2, masks=masks)
+    dn = dn_for(head, samples, seed=4)
+    coverage = head.shifted_coverage(dn, (3, 4), (H, W)).flatten(2)  # (1, 10, 12)
+    rows = head.dn_cross_attn_mask(dn, (3, 4), samples)
+    for q in range(10):
+        cov = coverage[0, q]
+        if float(cov.max()) >= 0.5:
+            assert torch.equal(rows[0, q], cov < 0.5)
+        elif float(cov.max()) > 0:
+            assert (~rows[0, q]).sum() == 1 and int((~rows[0, q]).nonzero()) == int(cov.argmax())
+        else:
+            assert rows[0, q].all()
+    small = [q for q in range(10) if 0 < float(coverage[0, q].max()) < 0.5]
+    assert len(small) == 5  # every group's copy of the small object
+
+
 def capture_layer0_cross_mask(model, monkeypatch):
     seen = {}
     layer = model.panoptic_head.transformer_decoder.layers[0]
@@ -283,3 +308,15 @@ def test_max_dn_queries_keeps_the_masks_of_the_objects_it_keeps():
 def test_bad_dn_config_is_refused_by_name(dn_cfg, match):
     with pytest.raises(ValueError, match=match):
         build_with_dn_cfg(dn_cfg)
+
+
+@pytest.mark.parametrize('config,ratio', [
+    ('configs/dn_mask2former_r50_12e.py', 0.), ('configs/demo/dn_mask2former_r18_demo.py', 0.),
+    ('configs/ablations/dn_mask2former_r50_12e_label_noise.py', 0.2)])
+def test_mask_denoising_only_unless_the_ablation_flips_labels(config, ratio):
+    """§4.9 "only mask denoising": 5 groups of shifted masks, labels kept; the head's
+    default too. The ablation config flips with DN-DETR's γ = 0.2."""
+    head = Config.fromfile(REPO / config).model.panoptic_head
+    assert head.dn_cfg.num_groups == 5 and head.dn_cfg.label_noise_ratio == ratio
+    default = build_with_dn_cfg(dict()).panoptic_head.dn_generator
+    assert default.label_noise_ratio == 0. and default.num_groups == 5
