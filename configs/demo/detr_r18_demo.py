@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/schedules/demo_12e.py'
 ]
 dims = 128
+no_dropout = dict(attn_drop=0., dropout_layer=dict(type='Dropout', drop_prob=0.))
 model = dict(
     num_queries=30,
     backbone=dict(
@@ -20,13 +21,13 @@ model = dict(
     encoder=dict(
         num_layers=3,
         layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=dims, dropout=0.),
+            self_attn_cfg=dict(embed_dims=dims, **no_dropout),
             ffn_cfg=dict(embed_dims=dims, feedforward_channels=4 * dims, ffn_drop=0.))),
     decoder=dict(
         num_layers=3,
         layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=dims, dropout=0.),
-            cross_attn_cfg=dict(embed_dims=dims, dropout=0.),
+            self_attn_cfg=dict(embed_dims=dims, **no_dropout),
+            cross_attn_cfg=dict(embed_dims=dims, **no_dropout),
             ffn_cfg=dict(embed_dims=dims, feedforward_channels=4 * dims, ffn_drop=0.))),
     positional_encoding=dict(num_feats=dims // 2),
     bbox_head=dict(num_classes=6, embed_dims=dims),

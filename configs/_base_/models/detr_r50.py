@@ -1,13 +1,17 @@
 # DETR with a ResNet-50 backbone (Carion et al. 2020), as mmdet's: 100 queries, 6 + 6 layers
 # of 256 dims, learnt positional queries, softmax classification with a background class.
 _base_ = './r50_c5.py'
+# Dropout 0.1 on the attention weights and on the attention's output (mmcv's former
+# `dropout=0.1`).
+attn_dropout = dict(attn_drop=0.1, dropout_layer=dict(type='Dropout', drop_prob=0.1),
+                    batch_first=True)
 model = dict(
     type='DETR',
     num_queries=100,
     encoder=dict(
         num_layers=6,
         layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.1, batch_first=True),
+            self_attn_cfg=dict(embed_dims=256, num_heads=8, **attn_dropout),
             ffn_cfg=dict(
                 embed_dims=256,
                 feedforward_channels=2048,
@@ -17,8 +21,8 @@ model = dict(
     decoder=dict(
         num_layers=6,
         layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.1, batch_first=True),
-            cross_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.1, batch_first=True),
+            self_attn_cfg=dict(embed_dims=256, num_heads=8, **attn_dropout),
+            cross_attn_cfg=dict(embed_dims=256, num_heads=8, **attn_dropout),
             ffn_cfg=dict(
                 embed_dims=256,
                 feedforward_channels=2048,

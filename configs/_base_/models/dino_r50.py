@@ -16,7 +16,7 @@ model = dict(
         num_layers=6,
         return_intermediate=True,
         layer_cfg=dict(
-            self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.),
+            self_attn_cfg=dict(embed_dims=256, num_heads=8),
             cross_attn_cfg=dict(embed_dims=256, num_levels=4, dropout=0.),
             ffn_cfg=dict(embed_dims=256, feedforward_channels=2048, ffn_drop=0.)),
         post_norm_cfg=None),

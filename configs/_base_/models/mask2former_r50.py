@@ -54,9 +54,9 @@ model = dict(
             return_intermediate=True,
             num_layers=9,
             layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.0,
+                self_attn_cfg=dict(embed_dims=256, num_heads=8,
                                    batch_first=True),
-                cross_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.0,
+                cross_attn_cfg=dict(embed_dims=256, num_heads=8,
                                     batch_first=True),
                 ffn_cfg=dict(embed_dims=256, feedforward_channels=2048, num_fcs=2,
                              ffn_drop=0.0, act_cfg=dict(type='ReLU', inplace=True))),

@@ -11,7 +11,7 @@ from typing import Optional
 
 import torch
 from mmcv.cnn import build_norm_layer
-from mmcv.cnn.bricks.transformer import FFN
+from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
 from mmengine.model import ModuleList
 from torch import Tensor
 
@@ -100,10 +100,15 @@ class AnchorDetrTransformerDecoderLayer(DetrTransformerDecoderLayer):
     """
 
     def _init_layers(self) -> None:
-        """Self-attention, RCDA, FFN and three post-norms."""
+        """Self-attention, RCDA, FFN and three post-norms (mmdet's layer with RCDA in
+        place of its cross-attention, which is never built)."""
         self.cross_attn_cfg.pop('batch_first', None)
-        super()._init_layers()
+        self.self_attn = MultiheadAttention(**self.self_attn_cfg)
         self.cross_attn = RowColumnDecoupledAttention(**self.cross_attn_cfg)
+        self.embed_dims = self.self_attn.embed_dims
+        self.ffn = FFN(**self.ffn_cfg)
+        self.norms = ModuleList(
+            [build_norm_layer(self.norm_cfg, self.embed_dims)[1] for _ in range(3)])
 
     def forward(self, query: Tensor, query_pos: Tensor, query_pos_x: Tensor,
                 query_pos_y: Tensor, value: Tensor, key_x: Tensor, key_y: Tensor,
