@@ -7,12 +7,19 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
+import torch
 
 from mmdet.utils import register_all_modules
 from mmdn.datasets.demo_shapes import make_demo_dataset
 from .pretrained import DEPTHS, write_standin
 
 register_all_modules(init_default_scope=True)
+
+if int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')) > 1:
+    # pytest-xdist's workers share the cores: one thread each (and in the tools they
+    # start), as more threads than cores make PyTorch's OpenMP loops wait on each other.
+    os.environ['OMP_NUM_THREADS'] = '1'
+    torch.set_num_threads(1)
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / 'configs' / 'demo' / 'dab_detr_r18_demo.py'

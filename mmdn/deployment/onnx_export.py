@@ -162,11 +162,12 @@ def export_onnx(detector: nn.Module, out_file: Union[str, Path], shape: Tuple[in
 
     Raises:
         ValueError: ``shape`` smaller than the model's largest stride, ``batch`` < 1, or a
-            segmentation model (Mask2Former).
+            segmentation model (Mask2Former, Mask DINO).
     """
     import onnx
 
-    if hasattr(detector, 'panoptic_head'):
+    from ..models.detectors import MaskDINO
+    if hasattr(detector, 'panoptic_head') or isinstance(detector, MaskDINO):
         raise ValueError(f'{type(detector).__name__}: segmentation models (their masks) '
                          'are not exported; the graph here gives boxes, scores and labels')
     detector = detector.cpu().eval()

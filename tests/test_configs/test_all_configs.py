@@ -36,11 +36,16 @@ def test_every_paper_config_names_imagenet_weights():
         assert pretrained_uris(model) == [f'torchvision://resnet{depth}'], config
 
 
+def _is_mask_dino(model) -> bool:
+    return type(model).__name__ == 'MaskDINO'
+
+
 def _tiny_batch(model, num_classes):
-    # Two-stage query selection (DINO) needs as many encoder points as queries.
-    shape = (256, 320) if getattr(model, 'as_two_stage', False) else (64, 96)
+    # Two-stage query selection (DINO, Mask DINO) needs as many encoder points as queries.
+    two_stage = getattr(model, 'as_two_stage', False) or _is_mask_dino(model)
+    shape = (256, 320) if two_stage else (64, 96)
     samples = make_samples([2, 1], num_classes=num_classes, img_shape=shape)
-    if hasattr(model, 'panoptic_head'):
+    if hasattr(model, 'panoptic_head') or _is_mask_dino(model):
         add_box_masks(samples)
     images = [torch.randint(0, 256, (3, *shape), dtype=torch.uint8) for _ in samples]
     return model.data_preprocessor(dict(inputs=images, data_samples=samples), training=True)
@@ -60,10 +65,15 @@ def test_config_train_and_test_step(config):
     # A tiny input, not Mask2Former's fixed 1024 x 1024 training pad (minutes on a CPU).
     model.data_preprocessor.batch_augments = None
     name = Path(config).name
-    is_dn = name.startswith('dn_') or '_cdn_' in name or '/ablations/' in config
+    # Mask DINO's pair both denoise boxes (with and without mask denoising).
+    is_dn = name.startswith(('dn_', 'mask_dino_')) or '_cdn_' in name or \
+        '/ablations/' in config
     if hasattr(model, 'panoptic_head'):  # Mask2Former: the head owns the denoising part
         num_classes = model.panoptic_head.num_classes
         generator = getattr(model.panoptic_head, 'dn_generator', None)
+    elif _is_mask_dino(model):  # so does Mask DINO
+        num_classes = model.bbox_head.num_classes
+        generator = model.bbox_head.dn_generator
     else:
         dn_owner = model.roi_head if hasattr(model, 'roi_head') else model
         num_classes = (model.roi_head.bbox_head if hasattr(model, 'roi_head') else
@@ -86,7 +96,7 @@ def test_config_train_and_test_step(config):
         assert len(results[0].pred_instances) <= cfg.model.test_cfg.max_per_img
     elif 'max_per_img' in cfg.model.test_cfg:  # DETR-like: exactly max_per_img detections
         assert results[0].pred_instances.bboxes.shape == (cfg.model.test_cfg.max_per_img, 4)
-    elif 'max_per_image' in cfg.model.test_cfg:  # Mask2Former: top-k masks and their boxes
+    elif 'max_per_image' in cfg.model.test_cfg:  # Mask2Former, Mask DINO: top-k masks
         k, shape = cfg.model.test_cfg.max_per_image, results[0].ori_shape
         assert results[0].pred_instances.masks.shape == (k, *shape)
         assert results[0].pred_instances.bboxes.shape == (k, 4)
@@ -112,6 +122,8 @@ def test_focal_loss_models_normalise_by_the_objects_of_all_ranks():
     for config in CONFIGS:
         model = Config.fromfile(REPO / config).model
         if 'panoptic_head' in model:  # Mask2Former's cross entropy, its own normaliser
+            continue
+        if model.type == 'MaskDINO':  # its head all-reduces the number of objects itself
             continue
         head = model.get('bbox_head')
         if head is not None and head.loss_cls.type == 'FocalLoss':

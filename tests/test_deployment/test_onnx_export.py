@@ -116,8 +116,10 @@ def test_failed_export_leaves_the_previous_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ['model.onnx']
 
 
-def test_segmentation_model_is_refused(tmp_path):
-    model = spread_detector('configs/demo/mask2former_r18_demo.py')
-    with pytest.raises(ValueError, match='Mask2Former: segmentation models'):
+@pytest.mark.parametrize('config, name', [('mask2former_r18_demo.py', 'Mask2Former'),
+                                          ('mask_dino_r18_demo.py', 'MaskDINO')])
+def test_segmentation_model_is_refused(tmp_path, config, name):
+    model = spread_detector(f'configs/demo/{config}')
+    with pytest.raises(ValueError, match=f'{name}: segmentation models'):
         export_onnx(model, tmp_path / 'model.onnx', (64, 64))
     assert list(tmp_path.iterdir()) == []

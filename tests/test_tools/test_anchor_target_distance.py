@@ -36,5 +36,7 @@ def test_detr_without_anchors_is_refused(demo_data, tmp_path):
     checkpoint = tmp_path / 'random.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
     proc = run_tool(['tools/analysis/anchor_target_distance.py', str(config), str(checkpoint),
-                     '--num-images', '1', '--cfg-options', *data_options(demo_data)])
+                     '--num-images', '1', '--out-dir', str(tmp_path / 'plots'),
+                     '--cfg-options', *data_options(demo_data)])
     assert proc.returncode != 0 and 'has no anchors' in proc.stderr
+    assert not (tmp_path / 'plots').exists()  # nothing written

@@ -22,7 +22,7 @@ DN_DEMO_CONFIGS = [
     'dn_dab_detr_r18_demo.py', 'dn_deformable_detr_r18_demo.py',
     'dn_deformable_detr_pp_r18_demo.py', 'dn_dino_r18_demo.py', 'dn_anchor_detr_r18_demo.py',
     'dn_detr_r18_demo.py', 'dn_faster_rcnn_r18_demo.py', 'dn_group_dab_detr_r18_demo.py',
-    'dn_sam_detr_pp_r18_demo.py', 'dn_mask2former_r18_demo.py',
+    'dn_sam_detr_pp_r18_demo.py', 'dn_mask2former_r18_demo.py', 'mask_dino_r18_demo.py',
     'known_objects/dn_dab_detr_r18_demo_known0.5.py',
     'known_labels/dn_dab_detr_r18_demo_known_labels_ft2e.py'
 ]

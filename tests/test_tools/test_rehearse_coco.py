@@ -13,8 +13,8 @@ def test_rehearsal_of_dn_dab_detr_trains_resumes_and_tests(tmp_path):
         assert f'{step}: ok' in proc.stdout
     # What it replaces, said; the ImageNet init kept, at ResNet-18.
     assert ('replaced: backbone: ResNet depth 50 (torchvision://resnet50) -> ResNet depth 18 '
-            '(torchvision://resnet18)') in proc.stdout
-    assert 'replaced: pipelines: every resize and crop size x 0.25' in proc.stdout
+            '(torchvision://resnet18), input widths') in proc.stdout
+    assert 'replaced: pipelines: every resize, crop and pad size x 0.25' in proc.stdout
     config = (tmp_path / 'config' / 'dn_dab_detr_r50_50e_rehearsal.py').read_text()
     # The config's own pipeline, scaled: multi-scale resize and negative crops.
     assert 'RandomChoiceResize' in config and 'allow_negative_crop=True' in config

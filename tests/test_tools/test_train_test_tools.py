@@ -91,10 +91,11 @@ def test_dist_test_with_two_cpu_processes(trained, demo_data, tmp_path):
 @pytest.mark.parametrize('config', ['group_dab_detr_r18_demo.py',
                                     'dn_group_dab_detr_r18_demo.py',
                                     'sam_detr_pp_r18_demo.py', 'dn_sam_detr_pp_r18_demo.py',
-                                    'mask2former_r18_demo.py', 'dn_mask2former_r18_demo.py'])
+                                    'mask2former_r18_demo.py', 'dn_mask2former_r18_demo.py',
+                                    'mask_dino_r18_demo.py'])
 def test_table3_pairs_train_and_test_from_their_checkpoint(config, demo_data, tmp_path):
-    """Group-DAB-DETR (K groups in training, one at test), SAM-DETR++ and Mask2Former
-    (box and mask metrics) through the real tools."""
+    """Group-DAB-DETR (K groups in training, one at test), SAM-DETR++, Mask2Former and
+    Mask DINO (box and mask metrics) through the real tools."""
     config = DEMO_CONFIG.parent / config
     proc = run_tool(['tools/train.py', str(config), '--work-dir', str(tmp_path),
                      '--cfg-options', *data_options(demo_data), 'train_cfg.max_epochs=1',
@@ -104,5 +105,5 @@ def test_table3_pairs_train_and_test_from_their_checkpoint(config, demo_data, tm
                      '--work-dir', str(tmp_path), '--cfg-options', *data_options(demo_data)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r'coco/bbox_mAP: \d\.\d{4}', proc.stdout + proc.stderr)
-    if 'mask2former' in config.name:
+    if 'mask' in config.name:
         assert re.search(r'coco/segm_mAP: \d\.\d{4}', proc.stdout + proc.stderr)

@@ -80,7 +80,6 @@ def main() -> None:
     cfg.test_dataloader.batch_size = 1
     loader = Runner.build_dataloader(cfg.test_dataloader)
     out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     box_l1: List[torch.Tensor] = []
     centre_l1: List[torch.Tensor] = []
     num_images = 0
@@ -93,6 +92,7 @@ def main() -> None:
             box_l1.append((anchors - targets).abs().sum(1))
         centre_l1.append((anchors[:, :2] - targets[:, :2]).abs().sum(1))
         if index < args.plot:
+            out_dir.mkdir(parents=True, exist_ok=True)  # once the model is known to fit
             name = Path(data['data_samples'][0].img_path).name
             draw(anchors, targets, f'{args.config}\n{name}', out_dir / f'{Path(name).stem}.png')
     centre_l1 = torch.cat(centre_l1)

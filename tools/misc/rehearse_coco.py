@@ -7,18 +7,21 @@ Steps, each a subprocess of the repo's own tools (their output in WORK_DIR/*.log
 
 1. writes a COCO-format set (:mod:`mmdn.datasets.coco_rehearsal`: crowd-only and empty
    images, a dense image, 1-px and image-sized boxes, 4:1 and 1:4 images);
-2. derives ``WORK_DIR/config/<name>_rehearsal.py`` from CONFIG: the set as its data,
-   the ResNet backbone at depth 18 with torchvision's ImageNet ResNet-18 weights where
-   CONFIG names ImageNet weights (the neck's input widths to match; a DC5 backbone keeps
-   its dilation in mmdet's layout, as torchvision's dilated layout needs bottleneck
-   blocks), unless ``--keep-backbone``; at most 300 queries for two-stage models (DINO
-   selects its queries among the encoder's points), every resize and crop size of its pipelines
-   times ``--scale``, ``--images-per-process`` images a batch, everything else as CONFIG has it (the
-   multi-scale resize, the random crop with negative crops, the model's transformer, the
-   DN part, the schedule's optimizer), without its ``load_from`` (a fine-tuning config
-   starts from scratch);
+2. derives ``WORK_DIR/config/<name>_rehearsal.py`` from CONFIG: the set as its data, the
+   ResNet backbone at depth 18 with torchvision's ImageNet ResNet-18 weights where CONFIG
+   names ImageNet weights (the input widths of the neck or Mask2Former's head to match; a
+   DC5 backbone keeps its dilation in mmdet's layout, as torchvision's dilated layout
+   needs bottleneck blocks), unless ``--keep-backbone``; at most 300 queries for two-stage
+   models (DINO selects its queries among the encoder's points), every resize, crop and
+   pad size of its pipelines and of the model's batch augments times ``--scale``,
+   ``--images-per-process`` images a batch, everything else as CONFIG has it (the multi-
+   scale resize, the random crop with negative crops, the model's transformer, the DN
+   part, the schedule's optimizer), without its ``load_from`` (a fine-tuning config starts
+   from scratch);
 3. trains one epoch in ``--processes`` processes (``tools/dist_train.sh``; gloo on a
-   machine without CUDA), then resumes from its checkpoint for a second epoch;
+   machine without CUDA), then resumes from its checkpoint for a second epoch (an
+   iteration-based config, as Mask2Former's: as many iterations as an epoch of the set has
+   batches, twice);
 4. tests the final checkpoint (``tools/dist_test.sh``) with COCO metrics.
 
 It prints each thing it replaces and why, and stops at the first step that fails, naming
@@ -41,7 +44,7 @@ from mmdn.datasets.coco_rehearsal import make_rehearsal_dataset  # noqa: E402
 
 # Output widths of ResNet-18's four stages.
 R18_WIDTHS = (64, 128, 256, 512)
-SIZE_KEYS = ('scale', 'scales', 'crop_size')
+SIZE_KEYS = ('scale', 'scales', 'crop_size', 'size')
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,7 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--processes', type=int, default=2, help='training processes')
     parser.add_argument('--work-dir', help='default: work_dirs/rehearsal/<config name>')
     parser.add_argument('--scale', type=float, default=0.25,
-                        help='factor on every resize and crop size of the pipelines')
+                        help='factor on every resize, crop and pad size of the pipelines and batch augments')
     parser.add_argument('--images-per-process', type=int, default=2, help='batch size')
     parser.add_argument('--train-images', type=int, default=14,
                         help='training images (7 kinds, in turn)')
@@ -64,7 +67,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def scale_sizes(node: Any, factor: float) -> Any:
-    """``node`` (a pipeline) with every resize and crop size multiplied by ``factor``."""
+    """``node`` (a pipeline or batch augments) with every resize, crop and pad size
+    multiplied by ``factor``."""
     if isinstance(node, dict):
         return {k: (_scaled(v, factor) if k in SIZE_KEYS else scale_sizes(v, factor))
                 for k, v in node.items()}
@@ -97,7 +101,7 @@ def rehearsal_config(cfg: Config, data_root: str,
         new_weights = 'torchvision://resnet18' if pretrained else 'no pretrained weights'
         replaced.append(
             f'backbone: {backbone.type} depth {backbone.depth} ({weights}) -> ResNet depth 18 '
-            f'({new_weights}), neck input widths to match: a CPU rehearsal step in seconds '
+            f'({new_weights}), input widths of what reads it to match: a CPU rehearsal step in seconds '
             '(--keep-backbone keeps it)')
         backbone.update(depth=18, init_cfg=dict(type='Pretrained', checkpoint=new_weights)
                         if pretrained else None)
@@ -106,9 +110,10 @@ def rehearsal_config(cfg: Config, data_root: str,
             replaced.append('DC5 dilation: torchvision\'s layout -> mmdet\'s, as torchvision\'s '
                             'layout needs bottleneck blocks')
         widths = [R18_WIDTHS[i] for i in backbone.out_indices]
-        neck = model.get('neck')
-        if neck is not None:
-            neck.in_channels = widths
+        # What reads the backbone's stages: a neck, or Mask2Former's head (its pixel decoder).
+        reader = model.get('neck') or model.get('panoptic_head')
+        if reader is not None:
+            reader.in_channels = widths
     if model.get('as_two_stage') and model.num_queries > 300:
         # Two-stage query selection takes the top num_queries encoder points: 900 is more
         # than the scaled images' feature maps hold.
@@ -117,8 +122,13 @@ def rehearsal_config(cfg: Config, data_root: str,
                         'feature maps hold fewer')
         model.num_queries = 300
     if args.scale != 1:
-        replaced.append(f'pipelines: every resize and crop size x {args.scale} (--scale), '
+        replaced.append(f'pipelines: every resize, crop and pad size x {args.scale} (--scale), '
                         'for the CPU')
+    preprocessor = model.get('data_preprocessor', {})
+    if preprocessor.get('batch_augments'):  # Mask2Former's fixed-size padding of a batch
+        preprocessor.batch_augments = scale_sizes(preprocessor.batch_augments, args.scale)
+        replaced.append(f'batch augments: their sizes x {args.scale} (--scale), as the '
+                        'pipelines\'')
     for split in ('train', 'val', 'test'):
         loader = cfg[f'{split}_dataloader']
         loader.update(num_workers=0, persistent_workers=False)
@@ -132,15 +142,31 @@ def rehearsal_config(cfg: Config, data_root: str,
     for split in ('val', 'test'):
         cfg[f'{split}_evaluator'].ann_file = osp.join(data_root,
                                                       'annotations/instances_val2017.json')
-    cfg.train_cfg.update(max_epochs=2, val_interval=100)
+    phase = phase_length(cfg, args)
+    cfg.train_cfg.pop('dynamic_intervals', None)
+    cfg.train_cfg.update({'max_iters' if by_iteration(cfg) else 'max_epochs': 2 * phase,
+                          'val_interval': 100 * phase})
     cfg.default_hooks.logger.interval = 1
-    cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=2)
+    cfg.default_hooks.checkpoint.update(interval=phase, max_keep_ckpts=2)
     cfg.work_dir = args.work_dir
     if cfg.get('load_from'):
         replaced.append(f'load_from: {cfg.load_from} -> none, a checkpoint of the full-size '
                         'model')
     cfg.load_from = None
     return cfg, replaced
+
+
+def by_iteration(cfg: Config) -> bool:
+    """Whether CONFIG's schedule counts iterations (Mask2Former's) rather than epochs."""
+    return cfg.train_cfg.get('type') == 'IterBasedTrainLoop'
+
+
+def phase_length(cfg: Config, args: argparse.Namespace) -> int:
+    """Length of each training step in the schedule's unit: one epoch, or the iterations of
+    one pass over the training images."""
+    if not by_iteration(cfg):
+        return 1
+    return -(-args.train_images // (args.images_per_process * args.processes))
 
 
 def run(step: str, cmd: List[str], log: str, env: dict) -> None:
@@ -179,11 +205,15 @@ def main() -> None:
     env['PATH'] = f'{osp.dirname(sys.executable)}{os.pathsep}{env["PATH"]}'
     train = ['bash', 'tools/dist_train.sh', config, str(args.processes), '--work-dir',
              args.work_dir]
-    run('train (epoch 1)', train + ['--cfg-options', 'train_cfg.max_epochs=1'],
+    phase = phase_length(cfg, args)
+    unit, key, prefix = (('iteration', 'max_iters', 'iter') if by_iteration(cfg) else
+                         ('epoch', 'max_epochs', 'epoch'))
+    checkpoint = {n: osp.join(args.work_dir, f'{prefix}_{n}.pth') for n in (phase, 2 * phase)}
+    run(f'train ({unit} {phase})', train + ['--cfg-options', f'train_cfg.{key}={phase}'],
         osp.join(args.work_dir, 'train.log'), env)
-    run('resume (epoch 2)', train + ['--resume', osp.join(args.work_dir, 'epoch_1.pth')],
+    run(f'resume ({unit} {2 * phase})', train + ['--resume', checkpoint[phase]],
         osp.join(args.work_dir, 'resume.log'), env)
-    run('test', ['bash', 'tools/dist_test.sh', config, osp.join(args.work_dir, 'epoch_2.pth'),
+    run('test', ['bash', 'tools/dist_test.sh', config, checkpoint[2 * phase],
                  str(args.processes), '--work-dir', args.work_dir],
         osp.join(args.work_dir, 'test.log'), env)
     print(f'rehearsal of {args.config} passed: {args.work_dir}')

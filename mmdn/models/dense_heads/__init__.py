@@ -10,10 +10,11 @@ from .dn_head_mixin import DNHeadMixin
 from .dn_mask2former_head import DNMask2FormerHead
 from .dn_sam_detr_head import DNSAMDETRHead
 from .group_dab_detr_head import GroupDABDETRHead
+from .mask_dino_head import MaskDINOHead
 from .sam_detr_head import SAMDETRHead
 
 __all__ = [
     'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNDABDETRHead',
     'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNGroupDABDETRHead', 'DNHeadMixin',
-    'DNMask2FormerHead', 'DNSAMDETRHead', 'GroupDABDETRHead', 'SAMDETRHead'
+    'DNMask2FormerHead', 'DNSAMDETRHead', 'GroupDABDETRHead', 'MaskDINOHead', 'SAMDETRHead'
 ]

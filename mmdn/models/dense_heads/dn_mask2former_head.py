@@ -3,16 +3,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmcv.ops import point_sample
 from torch import Tensor
 
 from mmdet.models.dense_heads import Mask2FormerHead
 from mmdet.models.layers.transformer import MLP, coordinate_to_encoding
-from mmdet.models.utils import get_uncertain_point_coords_with_randomness
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, InstanceList, reduce_mean
 from ..layers.dn_query_generator import build_dn_query_generator
+from ..losses import point_mask_losses
 from ..utils import host_tensor
 
 
@@ -301,18 +300,10 @@ class DNMask2FormerHead(Mask2FormerHead):
             loss_cls = self.loss_cls(cls.flatten(0, 2), labels[:, None].expand(
                 -1, shape[1] * shape[2]).flatten(), reduction_override='none').view(shape)
             # Only the real slots' masks are copied: (K, outputs, P, h, w).
-            masks = torch.stack([real_slots(m) for m in mask_preds], 1).flatten(0, 2)
-            with torch.no_grad():
-                points = get_uncertain_point_coords_with_randomness(
-                    masks[:, None], None, self.num_points, self.oversample_ratio,
-                    self.importance_sample_ratio)
-                # Each object's mask is sampled once, at the points of all its queries.
-                targets = point_sample(dn['masks'][:, None].to(cls.dtype),
-                                       points.view(shape[0], -1, 2)).view(*shape, -1)
-            preds = point_sample(masks[:, None], points).view(*shape, -1)
-            loss_dice = self.loss_dice(preds.flatten(0, 2), targets.flatten(0, 2),
-                                       reduction_override='none').view(shape)
-            loss_mask = self.loss_mask(preds, targets, reduction_override='none').mean(-1)
+            masks = torch.stack([real_slots(m) for m in mask_preds], 1)
+            loss_mask, loss_dice = point_mask_losses(
+                self.loss_mask, self.loss_dice, masks, dn['masks'], self.num_points,
+                self.oversample_ratio, self.importance_sample_ratio)
             losses = torch.stack([loss_cls, loss_mask, loss_dice], -1)
             losses = losses.sum(dim=(0, 2)) / avg_factor  # (num_outputs, 3)
         names = [f'{prefix}dn_loss_{kind}'

@@ -14,11 +14,12 @@ from .group_dab_detr import GroupDABDETR
 from .dn_sam_detr_pp import DNSAMDETRPP
 from .known_label_dn_dab_detr import KnownLabelDNDABDETR
 from .known_object_dn_dab_detr import KnownObjectDNDABDETR
+from .mask_dino import MaskDINO
 from .sam_detr_pp import SAMDETRPP
 
 __all__ = [
     'AnchorDETR', 'DABDeformableDETR', 'DABDeformableDETRPP', 'DINOWithoutDN',
     'DNAnchorDETR', 'DNDABDETR', 'DNDeformableDETR', 'DNDeformableDETRPP', 'DNDetectorMixin',
     'DNDETR', 'DNDINO', 'DNGroupDABDETR', 'DNSAMDETRPP', 'GroupDABDETR',
-    'KnownLabelDNDABDETR', 'KnownObjectDNDABDETR', 'SAMDETRPP'
+    'KnownLabelDNDABDETR', 'KnownObjectDNDABDETR', 'MaskDINO', 'SAMDETRPP'
 ]

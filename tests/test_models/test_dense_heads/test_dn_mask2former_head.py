@@ -238,8 +238,8 @@ def test_dn_losses_against_a_hand_computation(model, monkeypatch):
     softplus(c) on an empty one; dice is 1 - (2Np + 1) / (Np + N + 1) and
     1 - 1 / (Np + 1), p = sigmoid(c), N points. Padded slots (image 0 has 1 object,
     image 1 has 2) hold garbage and weigh 0."""
-    from mmdn.models.dense_heads import dn_mask2former_head
-    monkeypatch.setattr(dn_mask2former_head, 'get_uncertain_point_coords_with_randomness',
+    from mmdn.models.losses import point_mask_loss
+    monkeypatch.setattr(point_mask_loss, 'get_uncertain_point_coords_with_randomness',
                         lambda preds, _, n, *args: torch.rand(len(preds), n, 2) * .8 + .1)
     head = model.panoptic_head
     num_outputs, n = 2, head.num_points

@@ -23,7 +23,8 @@ PAIRS = [('dab_detr_r18_demo', 'dn_dab_detr_r18_demo'), ('detr_r18_demo', 'dn_de
          ('faster_rcnn_r18_demo', 'dn_faster_rcnn_r18_demo'),
          ('group_dab_detr_r18_demo', 'dn_group_dab_detr_r18_demo'),
          ('sam_detr_pp_r18_demo', 'dn_sam_detr_pp_r18_demo'),
-         ('mask2former_r18_demo', 'dn_mask2former_r18_demo')]
+         ('mask2former_r18_demo', 'dn_mask2former_r18_demo'),
+         ('mask_dino_r18_demo_no_mask_dn', 'mask_dino_r18_demo')]
 
 
 def synchronising_operators(config: str) -> collections.Counter:
@@ -34,7 +35,7 @@ def synchronising_operators(config: str) -> collections.Counter:
     model.init_weights()
     model.train()
     samples = make_samples([3, 1])
-    if 'mask2former' in config:
+    if 'mask' in config:
         add_box_masks(samples)
     inputs = torch.rand(2, 3, 64, 80, generator=torch.Generator().manual_seed(0))
     with torch.profiler.profile() as prof:
