@@ -1,8 +1,12 @@
 """Shared fixtures: a pretrained-weights cache of stand-ins, a small demo dataset and
-config overrides that point at it."""
+config overrides that point at it; the runners of the repo's tools."""
+import contextlib
+import io
 import os
+import runpy
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -70,3 +74,48 @@ def run_tool(args: List[str], timeout: int = 600, env: Optional[Dict[str, str]] 
     env['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{env["PATH"]}'
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env=env)
+
+
+def run_script(args: List[str], env: Optional[Dict[str, str]] = None,
+               cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """Runs a Python tool as ``python TOOL ARGS`` runs it (as ``__main__``, with its argv,
+    environment additions and working directory), in this process; output captured.
+
+    For calls that a tool refuses at its input checks: the exit status and messages of
+    :func:`run_tool` without a new interpreter's start-up (several seconds of imports
+    each). A ``sys.exit(message)`` is printed to stderr and exits 1, as the interpreter
+    does; an uncaught exception prints its traceback and exits 1.
+    """
+    script = REPO / args[0]
+    saved = sys.argv, list(sys.path), os.getcwd(), dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        os.environ.update(env or {})
+        sys.argv = [str(script), *map(str, args[1:])]
+        sys.path.insert(0, str(script.parent))
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                runpy.run_path(str(script), run_name='__main__')
+            except SystemExit as exit_:
+                if isinstance(exit_.code, str):
+                    print(exit_.code, file=sys.stderr)
+                    code = 1
+                else:
+                    code = exit_.code or 0
+            except Exception:  # noqa: BLE001 -- as the interpreter: traceback, status 1
+                traceback.print_exc()
+                code = 1
+    finally:
+        sys.argv, sys.path[:] = saved[0], saved[1]
+        os.chdir(saved[2])
+        os.environ.clear()
+        os.environ.update(saved[3])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Runs the tool tests (whole training runs in subprocesses, the longest) first, so
+    that pytest-xdist's workers end together on the short ones."""
+    items.sort(key=lambda item: '/test_tools/' not in item.nodeid.replace('::', '/'))

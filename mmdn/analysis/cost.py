@@ -53,6 +53,11 @@ def num_classes_of(cfg: Config) -> int:
     return head.num_classes
 
 
+def trains_on_masks(cfg: Config) -> bool:
+    """Whether the config's model learns instance masks (Mask2Former, Mask DINO)."""
+    return 'panoptic_head' in cfg.model or cfg.model.type == 'MaskDINO'
+
+
 class ModelCost:
     """One config's model (random weights), optimizer and synthetic batch.
 
@@ -74,7 +79,7 @@ class ModelCost:
         self.model.init_weights()
         self.optim_wrapper = build_optim_wrapper(self.model, cfg.optim_wrapper)
         self.batch = synthetic_batch(num_images, objects, shape, num_classes_of(cfg),
-                                     with_masks='panoptic_head' in cfg.model)
+                                     with_masks=trains_on_masks(cfg))
         self.num_images = num_images
         self.device = device
 

@@ -20,3 +20,13 @@ def test_flops_twice_then_a_train_step(config):
     before = next(p for p in cost.model.parameters() if p.requires_grad).clone()
     cost.train_step()
     assert not next(p for p in cost.model.parameters() if p.requires_grad).equal(before)
+
+
+@pytest.mark.parametrize('config', ['mask2former_r18_demo.py', 'mask_dino_r18_demo.py'])
+def test_mask_models_get_masks_and_train(config):
+    cost = ModelCost(str(REPO / 'configs' / 'demo' / config), (64, 96), 2, 3, 'cpu')
+    masks = cost.batch['data_samples'][0].gt_instances.masks
+    assert masks.masks.shape == (3, 64, 96) and masks.masks.any()
+    before = next(p for p in cost.model.parameters() if p.requires_grad).clone()
+    cost.train_step()
+    assert not next(p for p in cost.model.parameters() if p.requires_grad).equal(before)

@@ -188,6 +188,7 @@ def test_unknown_look_is_refused(tmp_path):
         make_demo_dataset(str(tmp_path), look='dotted')
 
 
+@pytest.mark.slow
 def test_the_tool_regenerates_only_a_stale_folder(tmp_path):
     import subprocess
     import sys

@@ -40,6 +40,7 @@ def _run(session, inputs, valid_hw):
     return session.run(None, dict(inputs=inputs.numpy(), valid_hw=valid_hw.numpy()))
 
 
+@pytest.mark.slow  # an export and onnxruntime session a family
 @pytest.mark.parametrize('config', FAMILIES)
 def test_onnxruntime_gives_pytorchs_detections(config, tmp_path):
     model = spread_detector(config)
@@ -59,6 +60,7 @@ def test_onnxruntime_gives_pytorchs_detections(config, tmp_path):
         assert box <= 1e-4 * max(height, width) and score <= 1e-4, (case, box, score)
 
 
+@pytest.mark.slow
 def test_padding_changes_detections_as_in_pytorch(tmp_path):
     """The padding masks are in the graph: an image's detections depend on its valid
     size (the padded part is ignored), not only on the padded tensor."""

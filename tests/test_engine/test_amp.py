@@ -29,6 +29,7 @@ def test_configure_amp_without_cuda():
         configure_amp(cfg)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='the path of a machine without CUDA')
 @pytest.mark.parametrize('config', ['dn_dab_detr_r18_demo.py',
                                     'dn_deformable_detr_pp_r18_demo.py'])
@@ -44,6 +45,7 @@ def test_train_with_amp_gives_finite_losses(demo_data, tmp_path, config):
     assert re.search(r' dn_loss_cls: \d', log)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='the path of a machine without CUDA')
 def test_train_with_amp_refuses_an_unsupported_model_at_start(demo_data, tmp_path):
     proc = run_tool(['tools/train.py', str(REPO / 'configs/demo/dn_faster_rcnn_r18_demo.py'),

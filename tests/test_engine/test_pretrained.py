@@ -12,7 +12,7 @@ from mmdn.engine.pretrained import (PretrainedWeightsError, cache_dir, check_pre
                                     fetch, load_from_torchvision_cache, pretrained_uris,
                                     resolve)
 from mmdn.datasets.coco_rehearsal import make_rehearsal_dataset
-from ..conftest import DEMO_CONFIG, REPO, run_tool
+from ..conftest import DEMO_CONFIG, REPO, run_script
 from ..pretrained import standin_state
 
 OFFLINE = {'HTTPS_PROXY': 'http://127.0.0.1:9', 'https_proxy': 'http://127.0.0.1:9'}
@@ -110,8 +110,8 @@ def test_train_stops_before_writing(case, empty_cache, tmp_path):
         (empty_cache / 'resnet50-0676ba61.pth').write_bytes(data[:len(data) // 2])
     elif case == 'unknown':
         options = ['--cfg-options', 'model.backbone.init_cfg.checkpoint=torchvision://resnet77']
-    out = run_tool([str(REPO / 'tools/train.py'), str(REPO / 'configs/dn_dab_detr_r50_50e.py'),
-                    *options], cwd=tmp_path, timeout=120)
+    out = run_script([str(REPO / 'tools/train.py'),
+                      str(REPO / 'configs/dn_dab_detr_r50_50e.py'), *options], cwd=tmp_path)
     assert out.returncode != 0
     expected = {
         'missing': f'resnet50-0676ba61.pth is not in {empty_cache}',
@@ -123,13 +123,12 @@ def test_train_stops_before_writing(case, empty_cache, tmp_path):
 
 
 def test_download_pretrained_tool(empty_cache, pretrained_cache):
-    out = run_tool(['tools/misc/download_pretrained.py', 'configs/dab_detr_r101_50e.py'],
-                   timeout=60)
+    out = run_script(['tools/misc/download_pretrained.py', 'configs/dab_detr_r101_50e.py'])
     assert out.returncode == 1 and 'resnet101-63fe2227.pth is not in' in out.stderr
     empty_cache.mkdir(parents=True, exist_ok=True)
     os.link(pretrained_cache['resnet101'], empty_cache / 'resnet101-63fe2227.pth')
-    out = run_tool(['tools/misc/download_pretrained.py', 'configs/dab_detr_r101_50e.py',
-                    'configs/demo/dab_detr_r18_demo.py'], timeout=60)
+    out = run_script(['tools/misc/download_pretrained.py', 'configs/dab_detr_r101_50e.py',
+                      'configs/demo/dab_detr_r18_demo.py'])
     assert out.returncode == 0, out.stderr
     assert f'torchvision://resnet101: {empty_cache}/resnet101-63fe2227.pth (cached, ' in out.stdout
     assert f'pretrained weights in {empty_cache}' in out.stdout

@@ -5,7 +5,7 @@ import json
 import mmcv
 import pytest
 
-from ..conftest import DEMO_CONFIG, data_options, run_tool
+from ..conftest import DEMO_CONFIG, data_options, run_script, run_tool
 
 
 def test_browse_dataset_draws_the_pipelines_output(demo_data, tmp_path):
@@ -47,7 +47,7 @@ def two_epoch_run(tmp_path):
 
 
 def test_cal_train_time_against_a_hand_computation(two_epoch_run):
-    out = run_tool(['tools/analysis/analyze_logs.py', 'cal_train_time', str(two_epoch_run)])
+    out = run_script(['tools/analysis/analyze_logs.py', 'cal_train_time', str(two_epoch_run)])
     assert out.returncode == 0, out.stderr
     # skip the first: epoch 1 (2.1 + 2.2) / 2 = 2.15, epoch 2 (3.0 + 3.1 + 3.2) / 3 = 3.1,
     # overall 13.6 / 5 = 2.72, std over the epoch means |3.1 - 2.15| / 2 = 0.475
@@ -57,25 +57,25 @@ def test_cal_train_time_against_a_hand_computation(two_epoch_run):
 
 def test_plot_curve_by_iteration_and_epoch(two_epoch_run, tmp_path):
     png = tmp_path / 'curves.png'
-    out = run_tool(['tools/analysis/analyze_logs.py', 'plot_curve', str(two_epoch_run),
+    out = run_script(['tools/analysis/analyze_logs.py', 'plot_curve', str(two_epoch_run),
                     '--keys', 'loss', 'coco/bbox_mAP', '--by', 'epoch', '--out', str(png)])
     assert out.returncode == 0, out.stderr
     assert 'run loss: 2 points, last 5.0000 at epoch 2' in out.stdout  # mean of 6, 5, 4
     assert 'run coco/bbox_mAP: 2 points, last 0.2000 at epoch 2' in out.stdout
     assert mmcv.imread(str(png)).shape == (600, 600, 3)  # two 6 x 3 inch panels at 100 dpi
-    out = run_tool(['tools/analysis/analyze_logs.py', 'plot_curve', str(two_epoch_run),
+    out = run_script(['tools/analysis/analyze_logs.py', 'plot_curve', str(two_epoch_run),
                     '--keys', 'loss', '--out', str(png)])
     assert 'run loss: 6 points, last 4.0000 at iter 6' in out.stdout
     for keys, message in [(['coco/bbox_mAP'], 'logged once an epoch'),
                           (['nope'], "no scalar 'nope'; logged: coco/bbox_mAP, loss, time")]:
-        out = run_tool(['tools/analysis/analyze_logs.py', 'plot_curve', str(two_epoch_run),
+        out = run_script(['tools/analysis/analyze_logs.py', 'plot_curve', str(two_epoch_run),
                         '--keys', *keys, '--out', str(png)])
         assert out.returncode != 0 and message in out.stderr
 
 
 def test_print_config_resolves_bases_and_options(tmp_path):
     saved = tmp_path / 'resolved.py'
-    out = run_tool(['tools/misc/print_config.py', 'configs/dn_dab_detr_r50_50e.py',
+    out = run_script(['tools/misc/print_config.py', 'configs/dn_dab_detr_r50_50e.py',
                     '--cfg-options', 'model.dn_cfg.num_groups=10', '--save-path', str(saved)])
     assert out.returncode == 0, out.stderr
     assert "checkpoint='torchvision://resnet50'" in out.stdout  # from the base configs

@@ -10,7 +10,7 @@ from mmdn.converters import (official_dn_dab_deformable_detr_encoder_only_shapes
                              official_dn_dab_deformable_detr_shapes,
                              official_dn_dab_detr_shapes)
 
-from ..conftest import REPO, run_tool
+from ..conftest import REPO, run_script
 
 TOOL = 'tools/model_converters/dn_detr_official_to_mmdn.py'
 
@@ -30,14 +30,14 @@ def test_converts_checks_and_refuses_without_writing(tmp_path):
     # As the official training saves it: the model beside the args Namespace.
     torch.save(dict(model=state, epoch=11, args=argparse.Namespace(num_patterns=3)), src)
     dst = tmp_path / 'out' / 'mmdn.pth'
-    proc = run_tool([TOOL, str(src), str(dst), '--config', 'configs/dn_dab_detr_r50_dc5_12e.py'])
+    proc = run_script([TOOL, str(src), str(dst), '--config', 'configs/dn_dab_detr_r50_dc5_12e.py'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'official dn_dab_detr, 592 keys' in proc.stdout
     ckpt = torch.load(dst, weights_only=True)
     assert len(ckpt['meta']['dataset_meta']['classes']) == 80
     assert ckpt['state_dict']['patterns.weight'].shape == (3, 256)
     # Without --config and without dilation in its args: DC5 or not cannot be told.
-    proc = run_tool([TOOL, str(src), str(tmp_path / 'default.pth')])
+    proc = run_script([TOOL, str(src), str(tmp_path / 'default.pth')])
     assert proc.returncode != 0 and not (tmp_path / 'default.pth').exists()
     assert ('official dn_dab_detr with depth 50, num_patterns 3: DC5 or not, its keys cannot '
             'tell and it has no training args; pass --config, one of\n'
@@ -47,7 +47,7 @@ def test_converts_checks_and_refuses_without_writing(tmp_path):
     torch.save(dict(model=state, args=argparse.Namespace(
         modelname='dn_dab_detr', backbone='resnet50', dilation=True, num_patterns=3,
         epochs=12)), src)
-    proc = run_tool([TOOL, str(src), str(tmp_path / 'default.pth')])
+    proc = run_script([TOOL, str(src), str(tmp_path / 'default.pth')])
     assert proc.returncode == 0 and 'configs/dn_dab_detr_r50_dc5_12e.py' in proc.stdout
 
     truncated = tmp_path / 'truncated.pth'
@@ -69,7 +69,7 @@ def test_converts_checks_and_refuses_without_writing(tmp_path):
         ([str(src), str(src)], 'is the source'),
     ]
     for args, message in cases:
-        proc = run_tool([TOOL, *args])
+        proc = run_script([TOOL, *args])
         assert proc.returncode != 0 and message in proc.stderr, (message, proc.stderr[-2000:])
         assert not bad.exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == '.tmp') == []
@@ -149,7 +149,7 @@ def test_deformable_pp_default_config(tmp_path):
     src = tmp_path / 'v2.pth'
     torch.save(dict(model={k: torch.zeros(shape) for k, shape in
                            official_dn_dab_deformable_detr_shapes().items()}), src)
-    proc = run_tool([TOOL, str(src), str(tmp_path / 'v2_mmdn.pth')])
+    proc = run_script([TOOL, str(src), str(tmp_path / 'v2_mmdn.pth')])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'official dn_dab_deformable_detr' in proc.stdout
     assert 'configs/dn_deformable_detr_pp_r50_50e.py' in proc.stdout

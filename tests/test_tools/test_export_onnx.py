@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import torch
 
-from ..conftest import REPO, run_tool
+from ..conftest import REPO, run_script, run_tool
 from ..test_deployment.utils import spread_detector
 
 CONFIG = 'configs/demo/dn_dab_detr_r18_demo.py'
@@ -23,9 +23,9 @@ def _checkpoint(tmp_path, config=CONFIG, name='model.pth'):
     return path
 
 
-def _export(checkpoint, out, *extra, config=CONFIG):
-    return run_tool(['tools/deployment/export_onnx.py', config, str(checkpoint), str(out),
-                     *extra])
+def _export(checkpoint, out, *extra, config=CONFIG, runner=run_tool):
+    return runner(['tools/deployment/export_onnx.py', config, str(checkpoint), str(out),
+                   *extra])
 
 
 def _detections(predictions_json):
@@ -92,7 +92,7 @@ def test_bad_inputs_are_named_and_nothing_is_written(demo_data, tmp_path):
             ((checkpoint, a_file / 'model.onnx', '--shape', '96', '96'),
              f'{a_file / "model.onnx"}: not written'),
             ((checkpoint, out), 'give the input size with --shape H W')):
-        proc = _export(*args)
+        proc = _export(*args, runner=run_script)  # refused at its checks: in-process
         assert proc.returncode != 0 and message in proc.stderr, (message, proc.stderr[-2000:])
         assert not out.exists()
     assert _export(checkpoint, out, '--shape', '96', '96').returncode == 0
@@ -101,8 +101,8 @@ def test_bad_inputs_are_named_and_nothing_is_written(demo_data, tmp_path):
     for inputs, message in (([str(demo_data / 'val'), str(broken)],
                              'broken.png is not a readable image'),
                             ([str(tmp_path / 'missing.png')], 'missing.png: no such image')):
-        proc = run_tool(['tools/deployment/onnx_infer.py', str(out), *inputs, '--out-dir',
-                         str(tmp_path / 'infer')])
+        proc = run_script(['tools/deployment/onnx_infer.py', str(out), *inputs, '--out-dir',
+                           str(tmp_path / 'infer')])
         assert proc.returncode != 0 and message in proc.stderr, proc.stderr[-2000:]
         assert not (tmp_path / 'infer').exists()
 

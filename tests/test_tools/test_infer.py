@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
-from ..conftest import REPO, run_tool
+from ..conftest import REPO, run_script, run_tool
 
 CONFIG = REPO / 'configs/demo/dn_dab_detr_r18_demo.py'
 CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
@@ -54,7 +54,7 @@ def test_bad_inputs_are_named_before_anything_is_written(demo_data, tmp_path):
     for inputs, message in (([str(tmp_path / 'missing.png')], 'missing.png: no such image'),
                             ([str(demo_data / 'val'), str(broken)],
                              'broken.png is not a readable image')):
-        proc = run_tool(['tools/infer.py', str(CONFIG), str(checkpoint), *inputs,
-                         '--out-dir', str(out), '--device', 'cpu'])
+        proc = run_script(['tools/infer.py', str(CONFIG), str(checkpoint), *inputs,
+                           '--out-dir', str(out), '--device', 'cpu'])
         assert proc.returncode != 0 and message in proc.stderr, proc.stderr[-2000:]
         assert not out.exists()

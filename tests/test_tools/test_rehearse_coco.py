@@ -1,4 +1,6 @@
-"""The COCO rehearsal, short form: the flagship config in 2 processes, resume and test."""
+"""The COCO rehearsal, short form: the flagship config (one image of each kind) trains,
+resumes and tests through the launchers in one process (tests/test_tools/
+test_flagship_coco.py runs the same config in two)."""
 import re
 
 from ..conftest import run_tool
@@ -6,7 +8,8 @@ from ..conftest import run_tool
 
 def test_rehearsal_of_dn_dab_detr_trains_resumes_and_tests(tmp_path):
     proc = run_tool(['tools/misc/rehearse_coco.py', 'configs/dn_dab_detr_r50_50e.py',
-                     '--processes', '2', '--work-dir', str(tmp_path), '--port', '29640'],
+                     '--processes', '1', '--train-images', '7', '--work-dir', str(tmp_path),
+                     '--port', '29640'],
                     timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for step in ('train (epoch 1)', 'resume (epoch 2)', 'test'):
@@ -26,4 +29,4 @@ def test_rehearsal_of_dn_dab_detr_trains_resumes_and_tests(tmp_path):
     resume_log = (tmp_path / 'resume.log').read_text()
     assert 'resumed epoch: 1, iter: 3' in resume_log and 'Epoch(train) [2][3/3]' in resume_log
     test_log = (tmp_path / 'test.log').read_text()
-    assert re.search(r'Epoch\(test\) \[4/4\] +coco/bbox_mAP: \d', test_log)
+    assert re.search(r'Epoch\(test\) \[7/7\] +coco/bbox_mAP: \d', test_log)

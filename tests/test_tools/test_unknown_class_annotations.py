@@ -1,7 +1,7 @@
 """tools/dataset_converters/unknown_class_annotations.py on a small COCO file."""
 import json
 
-from ..conftest import run_tool
+from ..conftest import run_script, run_tool
 
 CONFIG = 'configs/demo/known_objects/dn_dab_detr_r18_demo_known0.5.py'  # known: 2, 3, 5
 CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
@@ -40,7 +40,7 @@ def test_bad_input_is_named_and_nothing_is_written(tmp_path):
     (tmp_path / 'bad.json').write_text('{"images": [')
     cases.append(([CONFIG, str(tmp_path / 'bad.json'), str(out)], 'bad.json is not valid JSON'))
     for args, message in cases:
-        proc = run_tool(['tools/dataset_converters/unknown_class_annotations.py', *args])
+        proc = run_script(['tools/dataset_converters/unknown_class_annotations.py', *args])
         assert proc.returncode != 0 and message in proc.stderr, proc.stderr[-2000:]
     assert not out.exists()
     assert json.loads(src.read_text())['annotations'][1]['category_id'] == 3

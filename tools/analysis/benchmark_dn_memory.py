@@ -39,6 +39,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--dn-options', nargs='+', action=DictAction, default={},
                         help='config overrides of the DN model, key=value')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='config overrides of both models, key=value (e.g. '
+                        'model.data_preprocessor.batch_augments=None)')
     parser.add_argument('--child', nargs=2, metavar=('CONFIG', 'OBJECTS'),
                         help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -61,6 +64,7 @@ def measure_one(config: str, objects: int, args: argparse.Namespace) -> int:
     MMLogger.get_instance('benchmark_dn_memory', log_level='ERROR')
     options = args.dn_options if config == args.config_b else {}
     cfg = Config.fromfile(config)
+    cfg.merge_from_dict(args.cfg_options)
     cfg.merge_from_dict(options)
     model = ModelCost(cfg, tuple(args.shape), args.batch, objects, args.device)
     if args.device.startswith('cuda'):
@@ -91,7 +95,8 @@ def main() -> None:
         rows.append([str(objects), f'{a:.0f}', f'{b:.0f}', f'{b / a:.2f}'])
     print(f'device {args.device}, {args.batch} images of {args.shape[0]}x{args.shape[1]}, '
           f'peak memory of one train step (MiB)')
-    print(f'A = {args.config_a}\nB = {args.config_b} {args.dn_options or ""}\n')
+    print(f'A = {args.config_a}\nB = {args.config_b} {args.dn_options or ""}')
+    print(f'both: {args.cfg_options}\n' if args.cfg_options else '')
     print(markdown_table(['objects an image', 'A', 'B', 'B / A'], rows))
 
 

@@ -51,6 +51,7 @@ def test_a_checkpoint_of_another_model_family_is_refused_naming_what_does_not_fi
     assert 'not in the model: neck.convs.0.conv.weight' in message
 
 
+@pytest.mark.slow
 def test_train_tool_fine_tunes_a_six_class_model_on_a_three_class_subset(demo_data, tmp_path):
     """tools/train.py with load_from: a 6-class demo checkpoint into a 3-class model."""
     trained = _model(seed=1)

@@ -46,6 +46,7 @@ def _scalars(work_dir):
     return [json.loads(line) for line in lines if 'matching_instability' in line]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('processes', [1, 2])
 def test_hook_logs_is_each_epoch_from_the_loss_assignments(demo_data, tmp_path, processes):
     """Three epochs on 8 images: IS of epochs 2 and 3, in the log and the scalars, with the

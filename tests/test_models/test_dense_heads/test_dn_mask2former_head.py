@@ -226,7 +226,7 @@ def test_every_parameter_gets_a_gradient_and_losses_are_finite(counts):
     assert len([k for k in losses if 'dn_loss' in k]) == 3 * num_outputs
     assert all(torch.isfinite(v).all() for v in losses.values())
     if sum(counts) == 0:
-        assert all(float(v) == 0 for k, v in losses.items() if 'dn_loss' in k)
+        assert all(float(v.detach()) == 0 for k, v in losses.items() if "dn_loss" in k)
     sum(losses.values()).backward()
     assert [n for n, p in model.named_parameters() if p.grad is None] == []
 

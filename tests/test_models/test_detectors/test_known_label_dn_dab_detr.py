@@ -81,7 +81,7 @@ def test_a_batch_without_objects_gives_zero_losses_in_the_graph(model, monkeypat
     # One placeholder item (image 0, no objects): the matching loss sees only negatives.
     assert seen['hidden_states'].shape[1] == 1
     assert [len(s.gt_instances) for s in seen['batch_data_samples']] == [0]
-    assert all(float(v) == 0 for v in losses.values())
+    assert all(float(v.detach()) == 0 for v in losses.values())
     sum(losses.values()).backward()
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
 
