@@ -196,3 +196,41 @@ def test_official_dynamic_group_count():
         _, _, _, meta = head.dn_generator(mask_samples(counts), head.num_queries)
         assert meta['num_groups'] == groups and meta['num_dn_queries'] == groups * max(counts)
     assert math.isclose(head.dn_generator.label_noise_ratio, 0.2)
+
+
+def test_dn_mask_targets_follow_the_subsampled_objects(model, monkeypatch):
+    """More objects than ``max_dn_queries``: the generator keeps a subset (``index``), and
+    each slot's mask target is its kept object's. Objects 0 and 1 have empty masks, object
+    2 a full one; the slots hold objects 2 and 1."""
+    from mmdn.models.losses import point_mask_loss
+    monkeypatch.setattr(point_mask_loss, 'get_uncertain_point_coords_with_randomness',
+                        lambda preds, _, n, *args: torch.rand(len(preds), n, 2) * .8 + .1)
+    head = model.bbox_head
+    gts = head.targets(mask_samples([3]))
+    gts[0].masks[:2] = False
+    gts[0].masks[2] = True
+    meta = dict(num_groups=1, group_size=2, index=torch.tensor([[2, 1]]))
+    logits = torch.tensor([0.7, -1.2])
+    masks = [logits.view(1, 2, 1, 1).expand(1, 2, 16, 24)]
+    sums = head.dn_mask_sums(masks, gts, meta)
+    bce = 5 * (torch.nn.functional.softplus(-logits[0]) + torch.nn.functional.softplus(
+        logits[1]))
+    torch.testing.assert_close(sums[0, 0], bce, rtol=1e-4, atol=1e-4)
+
+
+def test_more_objects_than_the_dn_budget_train(model):
+    """``max_dn_queries`` below an image's objects: one group of a random subset, finite
+    losses with DN mask losses, every parameter learning."""
+    head = model.bbox_head
+    cap = head.dn_generator.max_dn_queries
+    head.dn_generator.max_dn_queries = 4
+    try:
+        samples = mask_samples([9, 2])
+        model.zero_grad()
+        losses = model.loss(torch.randn(2, 3, H, W), samples)
+    finally:
+        head.dn_generator.max_dn_queries = cap
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert losses['dn_loss_mask'] > 0 and losses['dn_loss_dice'] > 0
+    sum(losses.values()).backward()
+    assert [n for n, p in model.named_parameters() if p.grad is None] == []
