@@ -4,7 +4,7 @@
 # of the schedule as mmdet's 50-epoch one (0.889 and 0.963).
 _base_ = [
     './_base_/models/mask2former_r50.py', './_base_/datasets/coco_instance_lsj.py',
-    './_base_/default_runtime.py'
+    './_base_/schedules/lsj_90k.py'
 ]
 image_size = (1024, 1024)
 model = dict(
@@ -26,16 +26,3 @@ optim_wrapper = dict(
         },
         norm_decay_mult=0.0),
     clip_grad=dict(max_norm=0.01, norm_type=2))
-
-max_iters = 90000
-param_scheduler = dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
-                       milestones=[80000, 86667], gamma=0.1)
-interval = 5000
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=interval,
-                 dynamic_intervals=[(max_iters // interval * interval + 1, max_iters)])
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, save_last=True,
-                                     max_keep_ckpts=3, interval=interval))
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
-auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -9,6 +9,7 @@ from .input_checks import (check_custom_imports, check_data_files, check_num_cla
                            find_invalid_json, load_config, load_tool_config)
 from .pretrained import (PretrainedWeightsError, check_pretrained, pretrained_uris,
                          register_pretrained_loading)
+from .quiet_logger import quiet_logger
 
 __all__ = [
     'BF16OptimWrapper', 'configure_amp', 'CheckpointError', 'register_checkpoint_loading',
@@ -16,5 +17,5 @@ __all__ = [
     'check_custom_imports', 'check_data_files', 'check_num_classes', 'find_invalid_json',
     'load_config', 'load_tool_config', 'LoadFittingWeightsHook', 'load_fitting_weights',
     'MatchingInstabilityHook', 'instability', 'write_atomically', 'PretrainedWeightsError',
-    'check_pretrained', 'pretrained_uris', 'register_pretrained_loading'
+    'check_pretrained', 'pretrained_uris', 'quiet_logger', 'register_pretrained_loading'
 ]

@@ -1,6 +1,6 @@
 """Small batches of DetDataSamples and models built from configs, for model tests."""
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -114,3 +114,29 @@ class HostToDeviceCopies(TorchFunctionMode):
             if crosses and not non_blocking:
                 self.blocking.append(name)
         return func(*args, **kwargs)
+
+
+def mask_samples(counts: Sequence[int], shape: Tuple[int, int], img_shapes=None,
+                 seed: int = 0, empty: Sequence[Tuple[int, int]] = (),
+                 masks: Optional[Sequence[torch.Tensor]] = None) -> List[DetDataSample]:
+    """:func:`make_samples` in a padded batch of ``shape`` (H, W), image i filling
+    ``img_shapes[i]`` of it (all of it by default), each object's mask its box clipped to
+    the image; object k of image i gets an empty mask where (i, k) is in ``empty``, and
+    ``masks[i]`` (n, H, W) replaces image i's masks where given."""
+    height, width = shape
+    samples = make_samples(counts, img_shape=shape, seed=seed)
+    for i, sample in enumerate(samples):
+        img_shape = img_shapes[i] if img_shapes else shape
+        sample.set_metainfo(dict(img_shape=img_shape, batch_input_shape=shape,
+                                 pad_shape=shape))
+        boxes = sample.gt_instances.bboxes
+        boxes[:, 0::2].clamp_(max=img_shape[1] - 1)
+        boxes[:, 1::2].clamp_(max=img_shape[0] - 1)
+        m = torch.zeros(len(boxes), height, width, dtype=torch.uint8)
+        for k, (x0, y0, x1, y1) in enumerate(boxes.round().long().tolist()):
+            if (i, k) not in empty:
+                m[k, y0:y1 + 1, x0:x1 + 1] = 1
+        if masks is not None:
+            m = masks[i]
+        sample.gt_instances.masks = BitmapMasks(m.numpy(), height, width)
+    return samples

@@ -56,12 +56,12 @@ def _resident_bytes() -> int:
 def measure_one(config: str, objects: int, args: argparse.Namespace) -> int:
     """Peak bytes of one train step of ``config`` (run in this process)."""
     from mmengine.config import Config
-    from mmengine.logging import MMLogger
 
     from mmdet.utils import register_all_modules
     from mmdn.analysis import ModelCost
+    from mmdn.engine import quiet_logger
     register_all_modules()
-    MMLogger.get_instance('benchmark_dn_memory', log_level='ERROR')
+    quiet_logger('benchmark_dn_memory')
     options = args.dn_options if config == args.config_b else {}
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(args.cfg_options)

@@ -19,10 +19,10 @@ from typing import Dict, List
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.logging import MMLogger
 
 from mmdet.utils import register_all_modules
 from mmdn.analysis import ModelCost, count_aten_ops
+from mmdn.engine import quiet_logger
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,7 +47,7 @@ def main() -> None:
     args = parse_args()
     register_all_modules()
     # Only the table: the models' weight-initialisation reports go nowhere.
-    MMLogger.get_instance('benchmark_dn_overhead', log_level='ERROR')
+    quiet_logger('benchmark_dn_overhead')
     models = []
     for config in (args.config_a, args.config_b):
         cfg = Config.fromfile(config)

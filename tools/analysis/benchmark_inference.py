@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 import torch
-from mmengine.logging import MMLogger
 
 from mmdet.structures import DetDataSample
 from mmdn.deployment import export_onnx, load_detector
+from mmdn.engine import quiet_logger
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,7 +55,7 @@ def timed(fn: Callable[[], object], sync: Callable[[], None]) -> float:
 
 def main() -> None:
     args = parse_args()
-    MMLogger.get_instance('benchmark_inference', log_level='ERROR')
+    quiet_logger('benchmark_inference')
     torch.set_num_threads(args.threads)
     import onnxruntime as ort
     cfg, model, _ = load_detector(args.config, args.checkpoint)

@@ -13,10 +13,10 @@ Example::
 import argparse
 
 import torch
-from mmengine.logging import MMLogger
 
 from mmdet.utils import register_all_modules
 from mmdn.analysis import ModelCost, markdown_table, median_seconds
+from mmdn.engine import quiet_logger
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,7 +35,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules()
-    MMLogger.get_instance('cost_table', log_level='ERROR')
+    quiet_logger('cost_table')
     rows = []
     for config in args.configs:
         cost = ModelCost(config, args.shape, args.batch, args.objects, args.device)

@@ -25,12 +25,11 @@ import time
 
 import torch
 from mmengine.config import DictAction
-from mmengine.logging import MMLogger
 
 from mmdn.deployment import (ExportableDetector, detection_difference, example_inputs,
                              export_onnx, load_detector, max_detections,
                              preprocessing_metadata)
-from mmdn.engine import CheckpointError
+from mmdn.engine import CheckpointError, quiet_logger
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,7 +59,7 @@ def default_shape(cfg) -> tuple:
 
 def main() -> None:
     args = parse_args()
-    MMLogger.get_instance('export_onnx', log_level='ERROR')
+    quiet_logger('export_onnx')
     try:
         cfg, model, classes = load_detector(args.config, args.checkpoint, args.cfg_options)
     except (CheckpointError, ValueError) as err:

@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmcv.ops import point_sample
+from mmcv.ops import MultiScaleDeformableAttention, point_sample
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
@@ -180,7 +180,7 @@ class MaskDINOHead(BaseModule):
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
         for m in self.decoder.modules():
-            if m is not self.decoder and hasattr(m, 'init_weights'):
+            if isinstance(m, MultiScaleDeformableAttention):
                 m.init_weights()
         nn.init.zeros_(self.reg_branch.layers[-1].weight)
         nn.init.zeros_(self.reg_branch.layers[-1].bias)
@@ -472,8 +472,8 @@ class MaskDINOHead(BaseModule):
 
         Returns:
             list[InstanceData]: per image ``scores``, ``labels``, ``bboxes`` (pixels
-            (x1, y1, x2, y2)) and ``masks`` (n, H, W) bool, in the original image's
-            frame with ``rescale``, else in the resized image's.
+            (x1, y1, x2, y2), clipped to the image) and ``masks`` (n, H, W) bool, in the
+            original image's frame with ``rescale``, else in the resized image's.
         """
         _, (all_cls, all_boxes, all_masks), _ = self(x, batch_data_samples)
         max_per_image = self.test_cfg.get('max_per_image', 100)
@@ -491,6 +491,8 @@ class MaskDINOHead(BaseModule):
                                    align_corners=False)[0, :, :img_h, :img_w]
             bboxes = bbox_cxcywh_to_xyxy(boxes[query]) * host_tensor(
                 [img_w, img_h, img_w, img_h], boxes.dtype, boxes.device)
+            bboxes[:, 0::2].clamp_(min=0, max=img_w)  # as mmdet's DETR heads
+            bboxes[:, 1::2].clamp_(min=0, max=img_h)
             if rescale:
                 ori_h, ori_w = meta['ori_shape'][:2]
                 logits = F.interpolate(logits[None], size=(ori_h, ori_w), mode='bilinear',

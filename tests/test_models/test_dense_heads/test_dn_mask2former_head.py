@@ -7,8 +7,8 @@ import torch.nn.functional as F
 
 from mmengine.config import Config
 
-from mmdet.structures.mask import BitmapMasks
-from ..utils import REPO, build_config_model, make_samples
+from .. import utils
+from ..utils import REPO, build_config_model
 
 CONFIG = 'configs/demo/dn_mask2former_r18_demo.py'
 H, W = 96, 128  # padded batch shape; the stride-32 map is 3 x 4
@@ -25,23 +25,8 @@ def build_with_dn_cfg(dn_cfg):
     return build_config_model(CONFIG, panoptic_head=head)
 
 
-def mask_samples(counts, img_shapes=None, seed=0, masks=None):
-    """make_samples with each object's mask its box, in a (H, W) padded batch."""
-    samples = make_samples(counts, img_shape=(H, W), seed=seed)
-    for i, sample in enumerate(samples):
-        img_shape = img_shapes[i] if img_shapes else (H, W)
-        sample.set_metainfo(dict(img_shape=img_shape, batch_input_shape=(H, W),
-                                 pad_shape=(H, W)))
-        boxes = sample.gt_instances.bboxes
-        boxes[:, 0::2].clamp_(max=img_shape[1] - 1)
-        boxes[:, 1::2].clamp_(max=img_shape[0] - 1)
-        m = torch.zeros(len(boxes), H, W, dtype=torch.uint8)
-        for k, (x0, y0, x1, y1) in enumerate(boxes.round().long().tolist()):
-            m[k, y0:y1 + 1, x0:x1 + 1] = 1
-        if masks is not None:
-            m = masks[i]
-        sample.gt_instances.masks = BitmapMasks(m.numpy(), H, W)
-    return samples
+def mask_samples(counts, img_shapes=None, seed=0, **kwargs):
+    return utils.mask_samples(counts, (H, W), img_shapes, seed, **kwargs)
 
 
 def head_inputs(model, samples, seed=0):

@@ -4,9 +4,9 @@ import math
 import pytest
 import torch
 
-from mmdet.structures.mask import BitmapMasks
 from mmdn.models.dense_heads.mask_dino_head import masks_to_boxes
-from ..utils import build_config_model, make_samples
+from .. import utils
+from ..utils import build_config_model
 
 CONFIG = 'configs/demo/mask_dino_r18_demo.py'
 NO_MASK_DN = 'configs/demo/mask_dino_r18_demo_no_mask_dn.py'
@@ -18,23 +18,8 @@ def model():
     return build_config_model(CONFIG)
 
 
-def mask_samples(counts, img_shapes=None, seed=0, empty=()):
-    """make_samples with each object's mask its box (object k of image i empty where
-    (i, k) is in ``empty``), in an (H, W) padded batch."""
-    samples = make_samples(counts, img_shape=(H, W), seed=seed)
-    for i, sample in enumerate(samples):
-        img_shape = img_shapes[i] if img_shapes else (H, W)
-        sample.set_metainfo(dict(img_shape=img_shape, batch_input_shape=(H, W),
-                                 pad_shape=(H, W)))
-        boxes = sample.gt_instances.bboxes
-        boxes[:, 0::2].clamp_(max=img_shape[1] - 1)
-        boxes[:, 1::2].clamp_(max=img_shape[0] - 1)
-        m = torch.zeros(len(boxes), H, W, dtype=torch.uint8)
-        for k, (x0, y0, x1, y1) in enumerate(boxes.round().long().tolist()):
-            if (i, k) not in empty:
-                m[k, y0:y1 + 1, x0:x1 + 1] = 1
-        sample.gt_instances.masks = BitmapMasks(m.numpy(), H, W)
-    return samples
+def mask_samples(counts, img_shapes=None, seed=0, **kwargs):
+    return utils.mask_samples(counts, (H, W), img_shapes, seed, **kwargs)
 
 
 def features(model, samples, seed=0):
