@@ -9,7 +9,7 @@ Steps, each a subprocess of the repo's own tools (their output in WORK_DIR/*.log
    images, a dense image, 1-px and image-sized boxes, 4:1 and 1:4 images);
 2. derives ``WORK_DIR/config/<name>_rehearsal.py`` from CONFIG: the set as its data, the
    ResNet backbone at depth 18 with torchvision's ImageNet ResNet-18 weights where CONFIG
-   names ImageNet weights (the input widths of the neck or Mask2Former's head to match; a
+   names ImageNet weights (the input widths of the neck or the pixel decoder to match; a
    DC5 backbone keeps its dilation in mmdet's layout, as torchvision's dilated layout
    needs bottleneck blocks), unless ``--keep-backbone``; at most 300 queries for two-stage
    models (DINO selects its queries among the encoder's points), every resize, crop and
@@ -110,8 +110,10 @@ def rehearsal_config(cfg: Config, data_root: str,
             replaced.append('DC5 dilation: torchvision\'s layout -> mmdet\'s, as torchvision\'s '
                             'layout needs bottleneck blocks')
         widths = [R18_WIDTHS[i] for i in backbone.out_indices]
-        # What reads the backbone's stages: a neck, or Mask2Former's head (its pixel decoder).
-        reader = model.get('neck') or model.get('panoptic_head')
+        # What reads the backbone's stages: a neck, Mask2Former's head or Mask DINO's pixel
+        # decoder.
+        reader = model.get('neck') or model.get('panoptic_head') or \
+            model.get('bbox_head', {}).get('pixel_decoder')
         if reader is not None:
             reader.in_channels = widths
     if model.get('as_two_stage') and model.num_queries > 300:
