@@ -14,7 +14,8 @@ from mmdet.models.layers import DinoTransformerDecoder
 from mmdet.models.layers.transformer import MLP, inverse_sigmoid
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
+from mmdet.structures.bbox import (bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh,
+                                   get_box_tensor)
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, reduce_mean
 from ..layers.dn_query_generator import build_dn_query_generator
 from ..losses import point_mask_losses, reconstruction_losses
@@ -334,8 +335,8 @@ class MaskDINOHead(BaseModule):
             labels = gt.labels
             masks = gt.masks.to_tensor(torch.bool, labels.device)
             masks = F.pad(masks, (0, pad_w - masks.size(-1), 0, pad_h - masks.size(-2)))
-            bboxes = gt.bboxes.tensor if hasattr(gt.bboxes, 'tensor') else gt.bboxes
-            gts.append(InstanceData(labels=labels, bboxes=bboxes, masks=masks))
+            gts.append(InstanceData(labels=labels, bboxes=get_box_tensor(gt.bboxes),
+                                    masks=masks))
         return gts
 
     def loss_set(self, cls: Tensor, boxes: Tensor, masks: Tensor, gts: InstanceList,
