@@ -1,5 +1,5 @@
 """The denoising part of a DETR head's loss (paper §4.3), shared by every DN head."""
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from torch import Tensor
 
@@ -7,6 +7,16 @@ from mmdet.structures import SampleList
 from mmdet.utils import InstanceList, reduce_mean
 from ..losses import reconstruction_losses
 from ..utils import host_tensor
+
+
+def name_dn_losses(losses: Tensor, kinds: Sequence[str]) -> Dict[str, Tensor]:
+    """mmdet's naming of (num_outputs, len(kinds)) denoising losses: ``dn_loss_{kind}``
+    for the last output, prefixed ``d{i}.`` for the earlier ones."""
+    num_outputs = losses.size(0)
+    names = [f'{prefix}dn_loss_{kind}'
+             for prefix in [f'd{i}.' for i in range(num_outputs - 1)] + ['']
+             for kind in kinds]
+    return dict(zip(names, losses.flatten().unbind()))
 
 
 class DNHeadMixin:
@@ -166,14 +176,4 @@ class DNHeadMixin:
                 dn_cls_scores.unflatten(2, groups), dn_bbox_preds.unflatten(2, groups),
                 dn_meta['labels'], dn_meta['boxes'], dn_meta['valid'].to(dn_cls_scores.dtype),
                 dn_meta.get('image_sizes')) / avg_factor
-        return self._name_dn_losses(losses)
-
-    @staticmethod
-    def _name_dn_losses(losses: Tensor) -> Dict[str, Tensor]:
-        """mmdet's naming of (num_layers, 3) losses: the last layer bare, earlier layers
-        prefixed ``d{i}.``."""
-        num_layers = losses.size(0)
-        names = [f'{prefix}dn_loss_{kind}'
-                 for prefix in [f'd{i}.' for i in range(num_layers - 1)] + ['']
-                 for kind in ('cls', 'bbox', 'iou')]
-        return dict(zip(names, losses.flatten().unbind()))
+        return name_dn_losses(losses, ('cls', 'bbox', 'iou'))

@@ -13,6 +13,7 @@ from mmdet.utils import ConfigType, InstanceList, reduce_mean
 from ..layers.dn_query_generator import build_dn_query_generator
 from ..losses import point_mask_losses
 from ..utils import host_tensor
+from .dn_head_mixin import name_dn_losses
 
 
 @MODELS.register_module()
@@ -306,7 +307,4 @@ class DNMask2FormerHead(Mask2FormerHead):
                 self.oversample_ratio, self.importance_sample_ratio)
             losses = torch.stack([loss_cls, loss_mask, loss_dice], -1)
             losses = losses.sum(dim=(0, 2)) / avg_factor  # (num_outputs, 3)
-        names = [f'{prefix}dn_loss_{kind}'
-                 for prefix in [f'd{i}.' for i in range(num_outputs - 1)] + ['']
-                 for kind in ('cls', 'mask', 'dice')]
-        return dict(zip(names, losses.flatten().unbind()))
+        return name_dn_losses(losses, ('cls', 'mask', 'dice'))

@@ -20,6 +20,7 @@ from mmdet.utils import ConfigType, InstanceList, OptConfigType, reduce_mean
 from ..layers.dn_query_generator import build_dn_query_generator
 from ..losses import point_mask_losses, reconstruction_losses
 from ..utils import host_tensor
+from .dn_head_mixin import name_dn_losses
 
 #: Prediction sets' loss-name prefixes: the encoder's selection, then the decoder's
 #: (the one before its first layer is ``d0.``, the last layer's has no prefix).
@@ -439,10 +440,7 @@ class MaskDINOHead(BaseModule):
             if self.mask_dn:
                 losses = torch.cat([losses, self.dn_mask_sums(masks, gts, dn_meta)], 1)
             losses = losses / avg_factor
-        names = [f'{prefix}dn_loss_{kind}'
-                 for prefix in [f'd{i}.' for i in range(num_sets - 1)] + ['']
-                 for kind in kinds]
-        return dict(zip(names, losses.flatten().unbind()))
+        return name_dn_losses(losses, kinds)
 
     def dn_mask_sums(self, masks: List[Tensor], gts: InstanceList, dn_meta: Dict) -> Tensor:
         """The DN queries' point-sampled BCE and dice losses, summed over the real slots
