@@ -3,15 +3,19 @@ config overrides that point at it; the runners of the repo's tools."""
 import contextlib
 import io
 import os
+import random
 import runpy
 import subprocess
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import numpy as np
 import pytest
 import torch
+from mmengine.utils import ManagerMixin
 
 from mmdet.utils import register_all_modules
 from mmdn.datasets.demo_shapes import make_demo_dataset
@@ -76,42 +80,82 @@ def run_tool(args: List[str], timeout: int = 600, env: Optional[Dict[str, str]] 
                           env=env)
 
 
+def _manager_classes(cls: type = ManagerMixin) -> List[type]:
+    """MMEngine's classes of named global instances (loggers, message hubs, scopes,
+    visualizers), the class and its subclasses."""
+    return [cls] + [sub for child in cls.__subclasses__() for sub in _manager_classes(child)]
+
+
+@contextlib.contextmanager
+def _process_state():
+    """Restores what a tool run changes in the process: MMEngine's named instances (a
+    runner makes a logger, message hub, scope and visualizer named after its config and
+    the second it started; the ones it made are dropped and their log files closed), the
+    random generators, PyTorch's threads and deterministic mode."""
+    instances = {cls: dict(cls._instance_dict) for cls in _manager_classes()}
+    rng = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    try:
+        yield
+    finally:
+        for cls, before in instances.items():
+            for name in set(cls._instance_dict) - set(before):
+                for handler in getattr(cls._instance_dict[name], 'handlers', []):
+                    handler.close()
+            cls._instance_dict.clear()
+            cls._instance_dict.update(before)
+        random.setstate(rng[0])
+        np.random.set_state(rng[1])
+        torch.set_rng_state(rng[2])
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
 def run_script(args: List[str], env: Optional[Dict[str, str]] = None,
                cwd: Path = REPO) -> subprocess.CompletedProcess:
     """Runs a Python tool as ``python TOOL ARGS`` runs it (as ``__main__``, with its argv,
     environment additions and working directory), in this process; output captured.
 
-    For calls that a tool refuses at its input checks: the exit status and messages of
-    :func:`run_tool` without a new interpreter's start-up (several seconds of imports
-    each). A ``sys.exit(message)`` is printed to stderr and exits 1, as the interpreter
-    does; an uncaught exception prints its traceback and exits 1.
+    The exit status and messages of :func:`run_tool` without a new interpreter's
+    start-up (several seconds of imports each): for refusals at a tool's input checks and
+    for single-process runs (``tools/train.py``, ``tools/test.py``, ...); MMEngine's
+    global instances, the random state and PyTorch's thread settings are restored
+    afterwards. A ``sys.exit(message)`` is printed to stderr and exits 1, as the
+    interpreter does; an uncaught exception prints its traceback and exits 1; warnings
+    go to stderr, not to pytest's summary.
     """
     script = REPO / args[0]
     saved = sys.argv, list(sys.path), os.getcwd(), dict(os.environ)
     out, err = io.StringIO(), io.StringIO()
     code = 0
-    try:
-        os.environ.update(env or {})
-        sys.argv = [str(script), *map(str, args[1:])]
-        sys.path.insert(0, str(script.parent))
-        os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                runpy.run_path(str(script), run_name='__main__')
-            except SystemExit as exit_:
-                if isinstance(exit_.code, str):
-                    print(exit_.code, file=sys.stderr)
+    with _process_state():
+        try:
+            os.environ.update(env or {})
+            sys.argv = [str(script), *map(str, args[1:])]
+            sys.path.insert(0, str(script.parent))
+            os.chdir(cwd)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                    warnings.catch_warnings(record=True) as caught:
+                try:
+                    runpy.run_path(str(script), run_name='__main__')
+                except SystemExit as exit_:
+                    if isinstance(exit_.code, str):
+                        print(exit_.code, file=sys.stderr)
+                        code = 1
+                    else:
+                        code = exit_.code or 0
+                except Exception:  # noqa: BLE001 -- as the interpreter: traceback, status 1
+                    traceback.print_exc()
                     code = 1
-                else:
-                    code = exit_.code or 0
-            except Exception:  # noqa: BLE001 -- as the interpreter: traceback, status 1
-                traceback.print_exc()
-                code = 1
-    finally:
-        sys.argv, sys.path[:] = saved[0], saved[1]
-        os.chdir(saved[2])
-        os.environ.clear()
-        os.environ.update(saved[3])
+                for w in caught:  # on stderr, as the interpreter prints them
+                    print(warnings.formatwarning(w.message, w.category, w.filename, w.lineno,
+                                                 w.line), end='', file=sys.stderr)
+        finally:
+            sys.argv, sys.path[:] = saved[0], saved[1]
+            os.chdir(saved[2])
+            os.environ.clear()
+            os.environ.update(saved[3])
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 

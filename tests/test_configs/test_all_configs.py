@@ -40,10 +40,27 @@ def _is_mask_dino(model) -> bool:
     return type(model).__name__ == 'MaskDINO'
 
 
+def _encoder_tokens(shape, num_levels: int) -> int:
+    """Tokens of an encoder reading strides 8, 16, ... (``num_levels`` of them)."""
+    return sum(-(-shape[0] // 2**i) * -(-shape[1] // 2**i) for i in range(3, 3 + num_levels))
+
+
+def _tiny_shape(model):
+    """64 x 96; for two-stage query selection (DINO, Mask DINO), which takes the top
+    num_queries encoder tokens, the smallest of a few sizes that has that many."""
+    if _is_mask_dino(model):
+        head = model.bbox_head
+        queries, levels = head.num_queries, head.pixel_decoder.num_encoder_levels
+    elif getattr(model, 'as_two_stage', False):
+        queries, levels = model.num_queries, model.num_feature_levels
+    else:
+        return (64, 96)
+    return next(shape for shape in ((64, 96), (128, 160), (192, 256), (256, 320))
+                if _encoder_tokens(shape, levels) >= queries)
+
+
 def _tiny_batch(model, num_classes):
-    # Two-stage query selection (DINO, Mask DINO) needs as many encoder points as queries.
-    two_stage = getattr(model, 'as_two_stage', False) or _is_mask_dino(model)
-    shape = (256, 320) if two_stage else (64, 96)
+    shape = _tiny_shape(model)
     samples = make_samples([2, 1], num_classes=num_classes, img_shape=shape)
     if hasattr(model, 'panoptic_head') or _is_mask_dino(model):
         add_box_masks(samples)

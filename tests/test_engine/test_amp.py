@@ -7,7 +7,7 @@ from torch import nn
 
 from mmdn.engine import BF16OptimWrapper, configure_amp
 
-from ..conftest import REPO, data_options, run_tool
+from ..conftest import REPO, data_options, run_script
 
 
 def test_bf16_wrapper_autocasts_the_forward_on_the_models_device():
@@ -34,9 +34,9 @@ def test_configure_amp_without_cuda():
 @pytest.mark.parametrize('config', ['dn_dab_detr_r18_demo.py',
                                     'dn_deformable_detr_pp_r18_demo.py'])
 def test_train_with_amp_gives_finite_losses(demo_data, tmp_path, config):
-    proc = run_tool(['tools/train.py', str(REPO / 'configs' / 'demo' / config), '--amp',
-                     '--work-dir', str(tmp_path), '--cfg-options', *data_options(demo_data),
-                     'train_cfg.max_epochs=1', 'train_cfg.val_interval=100'])
+    proc = run_script(['tools/train.py', str(REPO / 'configs' / 'demo' / config), '--amp',
+                       '--work-dir', str(tmp_path), '--cfg-options', *data_options(demo_data),
+                       'train_cfg.max_epochs=1', 'train_cfg.val_interval=100'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     log = next(tmp_path.glob('2*/*.log')).read_text()
     assert "type='BF16OptimWrapper'" in log
@@ -48,8 +48,8 @@ def test_train_with_amp_gives_finite_losses(demo_data, tmp_path, config):
 @pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='the path of a machine without CUDA')
 def test_train_with_amp_refuses_an_unsupported_model_at_start(demo_data, tmp_path):
-    proc = run_tool(['tools/train.py', str(REPO / 'configs/demo/dn_faster_rcnn_r18_demo.py'),
-                     '--amp', '--work-dir', str(tmp_path / 'wd'),
-                     '--cfg-options', *data_options(demo_data)])
+    proc = run_script(['tools/train.py', str(REPO / 'configs/demo/dn_faster_rcnn_r18_demo.py'),
+                       '--amp', '--work-dir', str(tmp_path / 'wd'),
+                       '--cfg-options', *data_options(demo_data)])
     assert proc.returncode != 0 and 'does not support on the CPU' in proc.stderr
     assert not (tmp_path / 'wd').exists()

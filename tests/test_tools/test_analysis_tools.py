@@ -5,13 +5,13 @@ import json
 import mmcv
 import pytest
 
-from ..conftest import DEMO_CONFIG, data_options, run_script, run_tool
+from ..conftest import DEMO_CONFIG, data_options, run_script
 
 
 def test_browse_dataset_draws_the_pipelines_output(demo_data, tmp_path):
-    out = run_tool(['tools/analysis/browse_dataset.py', str(DEMO_CONFIG), '--output-dir',
-                    str(tmp_path), '--max-images', '3', '--cfg-options',
-                    *data_options(demo_data)])
+    out = run_script(['tools/analysis/browse_dataset.py', str(DEMO_CONFIG), '--output-dir',
+                      str(tmp_path), '--max-images', '3', '--cfg-options',
+                      *data_options(demo_data)])
     assert out.returncode == 0, out.stderr[-2000:]
     assert '3 images drawn' in out.stdout
     train = json.loads((demo_data / 'annotations' / 'train.json').read_text())

@@ -5,7 +5,7 @@ import shutil
 import pytest
 import torch
 
-from ..conftest import DEMO_CONFIG, data_options, run_script, run_tool
+from ..conftest import DEMO_CONFIG, data_options, run_script
 
 
 def _copy(demo_data, tmp_path):
@@ -14,11 +14,11 @@ def _copy(demo_data, tmp_path):
     return root
 
 
-def _train(root, work_dir, config=DEMO_CONFIG, runner=run_script):
-    """tools/train.py, in-process (refused at its input checks) unless ``runner``."""
-    return runner(['tools/train.py', str(config), '--work-dir', str(work_dir),
-                   '--cfg-options', *data_options(root), 'train_cfg.max_epochs=1',
-                   'train_cfg.val_interval=100'])
+def _train(root, work_dir, config=DEMO_CONFIG):
+    """tools/train.py, in-process."""
+    return run_script(['tools/train.py', str(config), '--work-dir', str(work_dir),
+                       '--cfg-options', *data_options(root), 'train_cfg.max_epochs=1',
+                       'train_cfg.val_interval=100'])
 
 
 def test_missing_data_root(tmp_path):
@@ -48,7 +48,7 @@ def test_annotation_file_that_is_not_json(demo_data, tmp_path):
 def test_unreadable_image(demo_data, tmp_path):
     root = _copy(demo_data, tmp_path)
     (root / 'train' / '000000.png').write_bytes(b'not an image')
-    proc = _train(root, tmp_path / 'wd', runner=run_tool)  # fails in the runner's loading
+    proc = _train(root, tmp_path / 'wd')  # fails in the runner's loading
     assert proc.returncode != 0
     assert f'failed to load image: {root}/train/000000.png' in proc.stderr
 
@@ -81,8 +81,8 @@ def test_bad_checkpoint_leaves_earlier_output_alone(demo_data, tmp_path, kind):
 
 
 def test_resume_from_a_missing_checkpoint(demo_data, tmp_path):
-    proc = run_tool(['tools/train.py', str(DEMO_CONFIG), '--work-dir', str(tmp_path / 'wd'),
-                     '--resume', str(tmp_path / 'gone.pth'), '--cfg-options',
-                     *data_options(demo_data)])
+    proc = run_script(['tools/train.py', str(DEMO_CONFIG), '--work-dir', str(tmp_path / 'wd'),
+                       '--resume', str(tmp_path / 'gone.pth'), '--cfg-options',
+                       *data_options(demo_data)])
     assert proc.returncode != 0
     assert f'--resume: checkpoint {tmp_path}/gone.pth does not exist' in proc.stderr

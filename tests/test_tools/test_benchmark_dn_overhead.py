@@ -2,13 +2,13 @@
 belongs in the benchmark, not in tests); the op count shows the DN part's extra work."""
 import re
 
-from ..conftest import run_tool
+from ..conftest import run_script
 
 
 def test_benchmark_prints_ratios_and_op_counts():
-    proc = run_tool(['tools/analysis/benchmark_dn_overhead.py',
-                     'configs/demo/dab_detr_r18_demo.py', 'configs/demo/dn_dab_detr_r18_demo.py',
-                     '--shape', '64', '96', '--steps', '1', '--warmup', '0'])
+    proc = run_script(['tools/analysis/benchmark_dn_overhead.py',
+                       'configs/demo/dab_detr_r18_demo.py', 'configs/demo/dn_dab_detr_r18_demo.py',
+                       '--shape', '64', '96', '--steps', '1', '--warmup', '0'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     for row in ('train step (s)', 'inference step (s)'):
         assert re.search(rf'\| {re.escape(row)} \| \d+\.\d+ \| \d+\.\d+ \| \d+\.\d+ \|',
@@ -27,7 +27,7 @@ def test_cfg_options_apply_to_both_models():
     counts = []
     for extra in ([], ['--cfg-options',
                        'model.panoptic_head.transformer_decoder.num_layers=3']):
-        proc = run_tool(args + extra)
+        proc = run_script(args + extra)
         assert proc.returncode == 0, proc.stderr[-3000:]
         counts.append(tuple(map(int, re.search(
             r'\| aten ops per train step \| (\d+) \| (\d+) \|', proc.stdout).groups())))

@@ -1,13 +1,13 @@
 """tools/analysis/benchmark_inference.py: PyTorch and onnxruntime timed in one run."""
 import re
 
-from ..conftest import run_tool
+from ..conftest import run_script
 
 
 def test_prints_latency_and_throughput_of_both_runtimes():
-    proc = run_tool(['tools/analysis/benchmark_inference.py',
-                     'configs/demo/dn_dab_detr_r18_demo.py', '--shape', '96', '128',
-                     '--batch', '2', '--runs', '2', '--warmup', '1', '--threads', '1'])
+    proc = run_script(['tools/analysis/benchmark_inference.py',
+                       'configs/demo/dn_dab_detr_r18_demo.py', '--shape', '96', '128',
+                       '--batch', '2', '--runs', '2', '--warmup', '1', '--threads', '1'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert '96x128, 1 threads, device cpu, median of 2 runs' in proc.stdout
     latency = re.search(r'\| batch-1 latency \(ms\) \| (\d+) \| (\d+) \| ([\d.]+) \|',

@@ -2,13 +2,13 @@
 must change: train FLOPs up, test FLOPs and parameters' order unchanged)."""
 import re
 
-from ..conftest import run_tool
+from ..conftest import run_script
 
 
 def test_dn_adds_train_flops_and_nothing_at_test():
-    proc = run_tool(['tools/analysis/cost_table.py', 'configs/demo/dab_detr_r18_demo.py',
-                     'configs/demo/dn_dab_detr_r18_demo.py', '--shape', '64', '96',
-                     '--steps', '1'])
+    proc = run_script(['tools/analysis/cost_table.py', 'configs/demo/dab_detr_r18_demo.py',
+                       'configs/demo/dn_dab_detr_r18_demo.py', '--shape', '64', '96',
+                       '--steps', '1'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = re.findall(r'\| (configs/\S+) \| ([\d.]+)M \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|',
                       proc.stdout)

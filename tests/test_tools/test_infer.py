@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
-from ..conftest import REPO, run_script, run_tool
+from ..conftest import REPO, run_script
 
 CONFIG = REPO / 'configs/demo/dn_dab_detr_r18_demo.py'
 CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
@@ -27,9 +27,9 @@ def test_files_folders_and_globs(demo_data, tmp_path):
     checkpoint = _checkpoint(tmp_path)
     val = sorted((demo_data / 'val').iterdir())
     out = tmp_path / 'out'
-    proc = run_tool(['tools/infer.py', str(CONFIG), str(checkpoint), str(val[0]),
-                     str(demo_data / 'val'), str(demo_data / 'val' / '*.png'), '--out-dir',
-                     str(out), '--score-thr', '0', '--device', 'cpu'])
+    proc = run_script(['tools/infer.py', str(CONFIG), str(checkpoint), str(val[0]),
+                       str(demo_data / 'val'), str(demo_data / 'val' / '*.png'), '--out-dir',
+                       str(out), '--score-thr', '0', '--device', 'cpu'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     records = json.loads((out / 'predictions.json').read_text())
     assert [r['image'] for r in records] == [str(p) for p in val]  # each image once

@@ -4,7 +4,7 @@ import sys
 
 import matplotlib.image as mpimg
 
-from ..conftest import REPO, run_tool
+from ..conftest import REPO, run_script
 
 sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
 from plot_curves import plot_panels  # noqa: E402
@@ -24,9 +24,9 @@ def test_plots_ap_and_instability_per_epoch(tmp_path):
     dab = _run_dir(tmp_path, 'dab', [0.01, 0.02, 0.03], [6.0, 5.5])
     dn = _run_dir(tmp_path, 'dn', [0.02, 0.04, 0.05], [3.0, 2.0])
     out = tmp_path / 'curves'
-    proc = run_tool(['tools/analysis/plot_curves.py', str(dab), str(dn), '--labels', 'DAB',
-                     'DN', '--keys', 'coco/bbox_mAP', 'matching_instability', '--out-dir',
-                     str(out)])
+    proc = run_script(['tools/analysis/plot_curves.py', str(dab), str(dn), '--labels', 'DAB',
+                       'DN', '--keys', 'coco/bbox_mAP', 'matching_instability', '--out-dir',
+                       str(out)])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'DN: 1: 0.0200, 2: 0.0400, 3: 0.0500' in proc.stdout
     assert 'DAB: 2: 6.0000, 3: 5.5000' in proc.stdout
@@ -35,7 +35,7 @@ def test_plots_ap_and_instability_per_epoch(tmp_path):
 
 
 def test_a_dir_without_logs_is_named(tmp_path):
-    proc = run_tool(['tools/analysis/plot_curves.py', str(tmp_path)])
+    proc = run_script(['tools/analysis/plot_curves.py', str(tmp_path)])
     assert proc.returncode != 0 and f'{tmp_path}: no vis_data/scalars.json' in proc.stderr
 
 

@@ -1,6 +1,6 @@
-"""The COCO rehearsal, short form: the flagship config (one image of each kind) trains,
-resumes and tests through the launchers in one process (tests/test_tools/
-test_flagship_coco.py runs the same config in two)."""
+"""The COCO rehearsal, short form: the flagship config (one image of each kind, the dense
+one with 100 objects) trains, resumes and tests through the launchers in one process
+(tests/test_tools/test_flagship_coco.py runs the same config in two)."""
 import re
 
 from ..conftest import run_tool
@@ -8,8 +8,8 @@ from ..conftest import run_tool
 
 def test_rehearsal_of_dn_dab_detr_trains_resumes_and_tests(tmp_path):
     proc = run_tool(['tools/misc/rehearse_coco.py', 'configs/dn_dab_detr_r50_50e.py',
-                     '--processes', '1', '--train-images', '7', '--work-dir', str(tmp_path),
-                     '--port', '29640'],
+                     '--processes', '1', '--train-images', '7', '--dense-objects', '100',
+                     '--work-dir', str(tmp_path), '--port', '29640'],
                     timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for step in ('train (epoch 1)', 'resume (epoch 2)', 'test'):

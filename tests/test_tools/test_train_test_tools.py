@@ -6,16 +6,16 @@ import re
 import mmcv
 import pytest
 
-from ..conftest import DEMO_CONFIG, data_options, run_tool
+from ..conftest import DEMO_CONFIG, data_options, run_script, run_tool
 
 COCO_KEYS = ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75', 'coco/bbox_mAP_s',
              'coco/bbox_mAP_m', 'coco/bbox_mAP_l')
 
 
 def _train(work_dir, root, *extra, max_epochs=1):
-    return run_tool(['tools/train.py', str(DEMO_CONFIG), '--work-dir', str(work_dir),
-                     *extra, '--cfg-options', *data_options(root),
-                     f'train_cfg.max_epochs={max_epochs}', 'train_cfg.val_interval=100'])
+    return run_script(['tools/train.py', str(DEMO_CONFIG), '--work-dir', str(work_dir),
+                       *extra, '--cfg-options', *data_options(root),
+                       f'train_cfg.max_epochs={max_epochs}', 'train_cfg.val_interval=100'])
 
 
 @pytest.fixture(scope='module')
@@ -46,9 +46,9 @@ def test_resume_continues_from_the_checkpoint(trained, demo_data, tmp_path):
 
 def test_test_tool_prints_coco_metrics_and_dumps_predictions(trained, demo_data, tmp_path):
     out = tmp_path / 'preds.pkl'
-    proc = run_tool(['tools/test.py', str(DEMO_CONFIG), str(trained / 'epoch_1.pth'),
-                     '--work-dir', str(tmp_path), '--out', str(out), '--show-dir', 'vis',
-                     '--cfg-options', *data_options(demo_data)])
+    proc = run_script(['tools/test.py', str(DEMO_CONFIG), str(trained / 'epoch_1.pth'),
+                       '--work-dir', str(tmp_path), '--out', str(out), '--show-dir', 'vis',
+                       '--cfg-options', *data_options(demo_data)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     for key in COCO_KEYS:  # -1 for an area range without objects (COCO's convention)
         assert re.search(rf'{key}: -?\d\.\d{{4}}', proc.stdout + proc.stderr), key
@@ -97,12 +97,12 @@ def test_table3_pairs_train_and_test_from_their_checkpoint(config, demo_data, tm
     """Group-DAB-DETR (K groups in training, one at test), SAM-DETR++, Mask2Former and
     Mask DINO (box and mask metrics) through the real tools."""
     config = DEMO_CONFIG.parent / config
-    proc = run_tool(['tools/train.py', str(config), '--work-dir', str(tmp_path),
-                     '--cfg-options', *data_options(demo_data), 'train_cfg.max_epochs=1',
-                     'train_cfg.val_interval=100'])
+    proc = run_script(['tools/train.py', str(config), '--work-dir', str(tmp_path),
+                       '--cfg-options', *data_options(demo_data), 'train_cfg.max_epochs=1',
+                       'train_cfg.val_interval=100'])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = run_tool(['tools/test.py', str(config), str(tmp_path / 'epoch_1.pth'),
-                     '--work-dir', str(tmp_path), '--cfg-options', *data_options(demo_data)])
+    proc = run_script(['tools/test.py', str(config), str(tmp_path / 'epoch_1.pth'),
+                       '--work-dir', str(tmp_path), '--cfg-options', *data_options(demo_data)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r'coco/bbox_mAP: \d\.\d{4}', proc.stdout + proc.stderr)
     if 'mask' in config.name:

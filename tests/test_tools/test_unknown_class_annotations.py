@@ -1,7 +1,7 @@
 """tools/dataset_converters/unknown_class_annotations.py on a small COCO file."""
 import json
 
-from ..conftest import run_script, run_tool
+from ..conftest import run_script
 
 CONFIG = 'configs/demo/known_objects/dn_dab_detr_r18_demo_known0.5.py'  # known: 2, 3, 5
 CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
@@ -18,8 +18,8 @@ def _coco(path):
 
 def test_writes_the_unknown_classes(tmp_path):
     src, out = _coco(tmp_path / 'val.json'), tmp_path / 'sub' / 'val_unknown.json'
-    proc = run_tool(['tools/dataset_converters/unknown_class_annotations.py', CONFIG, str(src),
-                     str(out)])
+    proc = run_script(['tools/dataset_converters/unknown_class_annotations.py', CONFIG, str(src),
+                       str(out)])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert '2 of 5 annotations kept' in proc.stdout
     result = json.loads(out.read_text())

@@ -10,7 +10,7 @@ from mmengine.logging import MMLogger
 from mmdet.registry import MODELS
 from mmdn.engine import load_fitting_weights
 
-from ...conftest import REPO, data_options, run_tool
+from ...conftest import REPO, data_options, run_script
 
 DN_DEMO = REPO / 'configs' / 'demo' / 'dn_dab_detr_r18_demo.py'
 
@@ -57,7 +57,7 @@ def test_train_tool_fine_tunes_a_six_class_model_on_a_three_class_subset(demo_da
     trained = _model(seed=1)
     torch.save(dict(state_dict=trained.state_dict(), meta=dict()), tmp_path / 'six.pth')
     classes = "['ellipse','rectangle','triangle']"
-    proc = run_tool([
+    proc = run_script([
         'tools/train.py', str(DN_DEMO), '--work-dir', str(tmp_path / 'wd'), '--cfg-options',
         *data_options(demo_data), f'load_from={tmp_path}/six.pth', 'train_cfg.max_epochs=1',
         'train_cfg.val_interval=100', 'model.bbox_head.num_classes=3',

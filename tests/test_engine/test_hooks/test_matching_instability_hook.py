@@ -7,7 +7,7 @@ import torch
 from mmdn.engine.hooks import instability
 from mmdn.engine.hooks.matching_instability_hook import UNSEEN
 
-from ...conftest import DEMO_CONFIG, data_options, run_tool
+from ...conftest import DEMO_CONFIG, data_options, run_script, run_tool
 
 
 def test_instability_counts_changed_matches_per_image():
@@ -57,8 +57,8 @@ def test_hook_logs_is_each_epoch_from_the_loss_assignments(demo_data, tmp_path, 
     options = ['--cfg-options', *data_options(demo_data, num_train=8),
                'train_cfg.max_epochs=3', 'train_cfg.val_interval=100']
     if processes == 1:
-        proc = run_tool(['tools/train.py', str(config), '--work-dir', str(tmp_path),
-                         *options])
+        proc = run_script(['tools/train.py', str(config), '--work-dir', str(tmp_path),
+                           *options])
     else:
         proc = run_tool(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
                          str(tmp_path), *options], env=dict(PORT='29543'))
