@@ -7,6 +7,8 @@ from pycocotools.coco import COCO
 
 from mmdn.datasets.demo_shapes import DEMO_CLASSES, make_demo_dataset
 
+from ..conftest import run_script
+
 
 def _digest(root):
     h = hashlib.sha256()
@@ -188,19 +190,14 @@ def test_unknown_look_is_refused(tmp_path):
         make_demo_dataset(str(tmp_path), look='dotted')
 
 
-@pytest.mark.slow
 def test_the_tool_regenerates_only_a_stale_folder(tmp_path):
-    import subprocess
-    import sys
-
-    from ..conftest import REPO
     root = tmp_path / 'demo'
-    cmd = [sys.executable, 'tools/misc/make_demo_dataset.py', str(root), '--num-train', '2',
-           '--num-val', '1', '--if-stale']
-    first = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    args = ['tools/misc/make_demo_dataset.py', str(root), '--num-train', '2', '--num-val', '1',
+            '--if-stale']
+    first = run_script(args)
     assert first.returncode == 0 and 'train:' in first.stdout
-    second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    second = run_script(args)
     assert second.returncode == 0 and 'left as it is' in second.stdout
     (root / 'val' / '000000.png').unlink()
-    third = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    third = run_script(args)
     assert 'val:' in third.stdout and (root / 'val' / '000000.png').is_file()

@@ -23,9 +23,9 @@ def _checkpoint(tmp_path, config=CONFIG, name='model.pth'):
     return path
 
 
-def _export(checkpoint, out, *extra, config=CONFIG, runner=run_tool):
-    return runner(['tools/deployment/export_onnx.py', config, str(checkpoint), str(out),
-                   *extra])
+def _export(checkpoint, out, *extra, config=CONFIG):
+    return run_script(['tools/deployment/export_onnx.py', config, str(checkpoint), str(out),
+                       *extra])
 
 
 def _detections(predictions_json):
@@ -44,8 +44,8 @@ def test_onnx_infer_writes_what_infer_writes_without_torch(demo_data, tmp_path):
     proc = run_tool([sys.executable, '-c', WITHOUT_TORCH, 'tools/deployment/onnx_infer.py',
                      str(model), str(val), '--out-dir', str(onnx_out), '--score-thr', '0'])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = run_tool(['tools/infer.py', CONFIG, str(checkpoint), str(val), '--out-dir',
-                     str(torch_out), '--score-thr', '0', '--device', 'cpu'])
+    proc = run_script(['tools/infer.py', CONFIG, str(checkpoint), str(val), '--out-dir',
+                       str(torch_out), '--score-thr', '0', '--device', 'cpu'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     ours, theirs = _detections(onnx_out / 'predictions.json'), _detections(
         torch_out / 'predictions.json')
@@ -71,8 +71,8 @@ def test_fixed_size_model_refuses_larger_images(demo_data, tmp_path):
     model = tmp_path / 'model.onnx'
     assert _export(_checkpoint(tmp_path), model, '--shape', '96', '96').returncode == 0
     out = tmp_path / 'out'
-    proc = run_tool(['tools/deployment/onnx_infer.py', str(model), str(demo_data / 'val'),
-                     '--out-dir', str(out)])
+    proc = run_script(['tools/deployment/onnx_infer.py', str(model), str(demo_data / 'val'),
+                       '--out-dir', str(out)])
     assert proc.returncode != 0 and 'larger than the model input [96, 96]' in proc.stderr
     assert 'export with --dynamic or a larger --shape' in proc.stderr
 
@@ -92,7 +92,7 @@ def test_bad_inputs_are_named_and_nothing_is_written(demo_data, tmp_path):
             ((checkpoint, a_file / 'model.onnx', '--shape', '96', '96'),
              f'{a_file / "model.onnx"}: not written'),
             ((checkpoint, out), 'give the input size with --shape H W')):
-        proc = _export(*args, runner=run_script)  # refused at its checks: in-process
+        proc = _export(*args)
         assert proc.returncode != 0 and message in proc.stderr, (message, proc.stderr[-2000:])
         assert not out.exists()
     assert _export(checkpoint, out, '--shape', '96', '96').returncode == 0

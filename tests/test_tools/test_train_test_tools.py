@@ -70,7 +70,7 @@ def test_dist_train_with_two_cpu_processes(demo_data, tmp_path):
                      str(tmp_path), '--cfg-options', *data_options(demo_data, num_train=8),
                      'train_cfg.max_epochs=1', 'train_cfg.val_interval=100'],
                     env=dict(PORT='29541'))
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     log = next(tmp_path.glob('2*/*.log')).read_text()
     # 8 images, 2 per batch, split over 2 processes: 2 iterations each.
     assert 'Distributed training: True' in log and 'GPU number: 2' in log
@@ -83,7 +83,7 @@ def test_dist_test_with_two_cpu_processes(trained, demo_data, tmp_path):
                      str(trained / 'epoch_1.pth'), '2', '--work-dir', str(tmp_path),
                      '--cfg-options', *data_options(demo_data)],
                     env=dict(PORT='29542'))
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     metrics = json.loads(next(tmp_path.glob('2*/*.json')).read_text())
     assert set(COCO_KEYS) <= set(metrics)
 
