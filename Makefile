@@ -27,7 +27,7 @@ TEST_ENV := MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 \
 test: install
 	$(TEST_ENV) $(PY) -m pytest tests -q -n $(TEST_WORKERS) --durations=30 $(PYTEST_ARGS)
 
-# The edit-test loop: the unit tests (no tool run, no config sweep, no subprocess).
+# The edit-test loop: the unit tests (no training run, no config sweep, no subprocess).
 test-quick: install
 	$(TEST_ENV) $(PY) -m pytest tests -q -n $(TEST_WORKERS) -m "not slow" \
 		--ignore=tests/test_tools --ignore=tests/test_configs $(PYTEST_ARGS)
