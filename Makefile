@@ -17,8 +17,8 @@ demo-dn-dab-detr: install
 
 # pytest-xdist workers: one more than the cores, as the tool tests wait on their
 # subprocesses and on gloo peers. glibc's malloc keeps freed memory (up to 32 MB blocks
-# from the heap, no trimming) instead of returning it to the kernel after every tensor,
-# which cost a fifth of the suite's CPU time in page faults.
+# from the heap, no trimming) instead of returning it to the kernel after every tensor:
+# page faults cost about a fifth of a config test's CPU time (docs/testing.md).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 TEST_ENV := MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 \
 	MALLOC_TOP_PAD_=1073741824

@@ -88,10 +88,12 @@ def _manager_classes(cls: type = ManagerMixin) -> List[type]:
 
 @contextlib.contextmanager
 def _process_state():
-    """Restores what a tool run changes in the process: MMEngine's named instances (a
-    runner makes a logger, message hub, scope and visualizer named after its config and
-    the second it started; the ones it made are dropped and their log files closed), the
-    random generators, PyTorch's threads and deterministic mode."""
+    """Restores what a tool run changes in the process: argv, ``sys.path``, the working
+    directory and the environment; MMEngine's named instances (a runner makes a logger,
+    message hub, scope and visualizer named after its config and the second it started;
+    the ones it made are dropped and their log files closed); the random generators,
+    PyTorch's threads and deterministic mode."""
+    argv, path, cwd, environ = sys.argv, list(sys.path), os.getcwd(), dict(os.environ)
     instances = {cls: dict(cls._instance_dict) for cls in _manager_classes()}
     rng = random.getstate(), np.random.get_state(), torch.get_rng_state()
     threads = torch.get_num_threads()
@@ -99,6 +101,10 @@ def _process_state():
     try:
         yield
     finally:
+        sys.argv, sys.path[:] = argv, path
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(environ)
         for cls, before in instances.items():
             for name in set(cls._instance_dict) - set(before):
                 for handler in getattr(cls._instance_dict[name], 'handlers', []):
@@ -126,36 +132,29 @@ def run_script(args: List[str], env: Optional[Dict[str, str]] = None,
     go to stderr, not to pytest's summary.
     """
     script = REPO / args[0]
-    saved = sys.argv, list(sys.path), os.getcwd(), dict(os.environ)
     out, err = io.StringIO(), io.StringIO()
     code = 0
     with _process_state():
-        try:
-            os.environ.update(env or {})
-            sys.argv = [str(script), *map(str, args[1:])]
-            sys.path.insert(0, str(script.parent))
-            os.chdir(cwd)
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                    warnings.catch_warnings(record=True) as caught:
-                try:
-                    runpy.run_path(str(script), run_name='__main__')
-                except SystemExit as exit_:
-                    if isinstance(exit_.code, str):
-                        print(exit_.code, file=sys.stderr)
-                        code = 1
-                    else:
-                        code = exit_.code or 0
-                except Exception:  # noqa: BLE001 -- as the interpreter: traceback, status 1
-                    traceback.print_exc()
+        os.environ.update(env or {})
+        sys.argv = [str(script), *map(str, args[1:])]
+        sys.path.insert(0, str(script.parent))
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings(record=True) as caught:
+            try:
+                runpy.run_path(str(script), run_name='__main__')
+            except SystemExit as exit_:
+                if isinstance(exit_.code, str):
+                    print(exit_.code, file=sys.stderr)
                     code = 1
-                for w in caught:  # on stderr, as the interpreter prints them
-                    print(warnings.formatwarning(w.message, w.category, w.filename, w.lineno,
-                                                 w.line), end='', file=sys.stderr)
-        finally:
-            sys.argv, sys.path[:] = saved[0], saved[1]
-            os.chdir(saved[2])
-            os.environ.clear()
-            os.environ.update(saved[3])
+                else:
+                    code = exit_.code or 0
+            except Exception:  # noqa: BLE001 -- as the interpreter: traceback, status 1
+                traceback.print_exc()
+                code = 1
+            for w in caught:  # on stderr, as the interpreter prints them
+                print(warnings.formatwarning(w.message, w.category, w.filename, w.lineno,
+                                             w.line), end='', file=sys.stderr)
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
