@@ -159,6 +159,6 @@ def run_script(args: List[str], env: Optional[Dict[str, str]] = None,
 
 
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
-    """Runs the tool tests (whole training runs in subprocesses, the longest) first, so
-    that pytest-xdist's workers end together on the short ones."""
+    """Runs the tool tests (whole training runs, the longest) first, so that
+    pytest-xdist's workers end together on the short ones."""
     items.sort(key=lambda item: '/test_tools/' not in item.nodeid.replace('::', '/'))
