@@ -1,7 +1,9 @@
 """DAB-DETR's decoder pass under a self-attention mask."""
-from typing import Dict, Optional
+from typing import Dict, Union
 
 from torch import Tensor
+
+from ..layers import QueryGroups
 
 
 class DABDecoderWithMaskMixin:
@@ -11,7 +13,8 @@ class DABDecoderWithMaskMixin:
 
     def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
                         memory_mask: Tensor, memory_pos: Tensor,
-                        self_attn_mask: Optional[Tensor] = None, **decoder_kwargs) -> Dict:
+                        self_attn_mask: Union[Tensor, QueryGroups, None] = None,
+                        **decoder_kwargs) -> Dict:
         """DAB-DETR's decoder pass under ``self_attn_mask``.
 
         Args:
@@ -19,8 +22,9 @@ class DABDecoderWithMaskMixin:
             query_pos (Tensor): (bs, W, 4) anchors before sigmoid.
             memory, memory_mask, memory_pos: the encoder's output, padding mask and
                 positional embedding.
-            self_attn_mask (Tensor, optional): (W, W), 0 / -inf to add to the attention
-                logits, or None.
+            self_attn_mask (Tensor | QueryGroups, optional): (W, W), 0 / -inf to add
+                to the attention logits; Group DETR's groups as :class:`QueryGroups`
+                (for :class:`GroupedConditionalSelfAttention`); or None.
             **decoder_kwargs: to the decoder (e.g. the ``level_sizes`` of a multi-level
                 decoder).
 

@@ -20,3 +20,9 @@ class DNGroupDABDETR(DNDetectorMixin, GroupDABDETR):
     def matching_groups(self) -> int:
         """K in training, 1 otherwise (:attr:`GroupDABDETR.active_query_groups`)."""
         return self.active_query_groups
+
+    def matching_sees_only_its_group(self) -> bool:
+        """Under Eq. 7; not in the ablations whose matching queries see the denoising
+        part (``with_attn_mask=False``, ``matching_sees_dn``), which keep the dense mask."""
+        generator = self.dn_query_generator
+        return generator.with_attn_mask and not generator.matching_sees_dn

@@ -6,7 +6,7 @@ from torch import Tensor, nn
 from mmdet.models.detectors import DABDETR
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType
-from ..layers import dn_attention_mask
+from ..layers import GroupedConditionalSelfAttention, QueryGroups
 from .dab_decoder_with_mask import DABDecoderWithMaskMixin
 
 
@@ -17,11 +17,10 @@ class GroupDABDETR(DABDecoderWithMaskMixin, DABDETR):
     In training the decoder runs K groups of matching queries, each with its own learnt
     anchors (and pattern embeddings, with ``num_patterns``), through the same layers;
     self-attention stays inside a group (the block-diagonal mask of
-    :func:`dn_attention_mask` with K matching groups), and the head assigns and
-    normalises each group on its own (:class:`GroupDABDETRHead`). At inference only the
-    first group runs, so inference costs what DAB-DETR costs. The official Group DETR
-    code splits the queries into the batch dimension of self-attention instead of
-    masking; the result is the same.
+    :func:`dn_attention_mask` with K matching groups, computed group by group as the
+    official Group DETR code does: :class:`GroupedConditionalSelfAttention`), and the
+    head assigns and normalises each group on its own (:class:`GroupDABDETRHead`). At
+    inference only the first group runs, so inference costs what DAB-DETR costs.
 
     Args:
         num_query_groups (int): K, at least 1 (the paper's 11); also given to the head.
@@ -43,8 +42,11 @@ class GroupDABDETR(DABDecoderWithMaskMixin, DABDETR):
                          **kwargs)
 
     def _init_layers(self) -> None:
-        """DAB-DETR's layers with K sets of anchors (and of patterns)."""
+        """DAB-DETR's layers with K sets of anchors (and of patterns) and decoder
+        self-attention that computes the groups apart (same parameters)."""
         super()._init_layers()
+        for layer in self.decoder.layers:
+            layer.self_attn = GroupedConditionalSelfAttention(**layer.self_attn_cfg)
         self.query_embedding = nn.Embedding(self.num_queries * self.num_query_groups,
                                             self.query_dim)
         if self.num_patterns > 0:
@@ -82,20 +84,32 @@ class GroupDABDETR(DABDecoderWithMaskMixin, DABDETR):
                 -1, self.embed_dims).expand(bs, -1, -1)
         return dict(query=query, query_pos=query_pos.expand(bs, -1, -1), memory=memory), {}
 
+    def matching_sees_only_its_group(self) -> bool:
+        """Hook: whether a matching query sees its own group and nothing else (no
+        denoising query), so that self-attention can run group by group."""
+        return True
+
     def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
                         memory_mask: Tensor, memory_pos: Tensor,
                         self_attn_mask: Optional[Tensor] = None, **decoder_kwargs) -> Dict:
-        """DAB-DETR's decoder pass with the active groups apart in self-attention: the
-        block-diagonal mask (K * Lg, K * Lg), 0 / -inf, unless a mask is given (a DN
-        model's, which keeps the groups apart too); none for one group.
+        """DAB-DETR's decoder pass with the active groups apart in self-attention.
+
+        Args:
+            query (Tensor): (bs, W, D), W = P*M + K*Lg: a denoising part (a DN model's)
+                before the K matching groups.
+            self_attn_mask (Tensor, optional): (W, W), a DN model's mask, which keeps
+                the groups apart too. With K > 1 groups and
+                :meth:`matching_sees_only_its_group`, only its P*M denoising rows are
+                used; otherwise it is applied as it is.
 
         Returns:
             dict: ``hidden_states`` (num_layers, bs, W, D) and ``references``
             (num_layers, bs, W, 4).
         """
         groups = self.active_query_groups
-        if self_attn_mask is None and groups > 1:
-            self_attn_mask = dn_attention_mask(0, 0, query.size(1), query.device,
-                                               query.dtype, num_matching_groups=groups)
+        if groups > 1 and self.matching_sees_only_its_group():
+            num_dn = query.size(1) - groups * self.num_queries * max(self.num_patterns, 1)
+            self_attn_mask = QueryGroups(
+                groups, self_attn_mask[:num_dn] if num_dn > 0 else None)
         return super().forward_decoder(query, query_pos, memory, memory_mask, memory_pos,
                                        self_attn_mask, **decoder_kwargs)

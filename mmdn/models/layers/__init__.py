@@ -5,6 +5,7 @@ from .anchor_detr_layers import (AnchorDetrTransformerDecoder,
 from .dab_deformable_pp_layers import DABDeformablePPTransformerDecoder
 from .dn_query_generator import (DnBoxNoiser, DnQueryGenerator, build_dn_query_generator,
                                  dn_attention_mask)
+from .grouped_self_attention import GroupedConditionalSelfAttention, QueryGroups
 from .multi_level_dab_layers import (MultiLevelConditionalAttention,
                                      MultiLevelDABDetrTransformerDecoder,
                                      MultiLevelDABDetrTransformerDecoderLayer)
@@ -15,7 +16,8 @@ __all__ = [
     'AnchorDetrTransformerDecoder', 'AnchorDetrTransformerDecoderLayer',
     'AnchorDetrTransformerEncoder', 'AnchorDetrTransformerEncoderLayer', 'sine_embedding_1d',
     'DABDeformablePPTransformerDecoder', 'DnBoxNoiser', 'DnQueryGenerator',
-    'build_dn_query_generator', 'dn_attention_mask',
+    'build_dn_query_generator', 'dn_attention_mask', 'GroupedConditionalSelfAttention',
+    'QueryGroups',
     'MultiLevelConditionalAttention', 'MultiLevelDABDetrTransformerDecoder',
     'MultiLevelDABDetrTransformerDecoderLayer', 'RowColumnDecoupledAttention',
     'SamDetrTransformerDecoder', 'SamDetrTransformerDecoderLayer'

@@ -10,6 +10,7 @@ from mmengine.structures import InstanceData
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 
+from mmdn.models.layers import dn_attention_mask
 from ..utils import build_config_model as build
 from .test_dn_detector_mixin import REPO, decoder_outputs, make_batch
 
@@ -38,6 +39,32 @@ def test_groups_do_not_see_each_other(config):
         torch.testing.assert_close(groups_before[:, :, [0, 2]], groups_after[:, :, [0, 2]])
         assert not torch.allclose(groups_before[:, :, 1], groups_after[:, :, 1])
     assert before['hidden_states'].shape[2] == num_dn + 3 * group_size
+
+
+@pytest.mark.parametrize('config', [BASELINE, DN])
+def test_group_by_group_attention_equals_the_dense_mask(config, monkeypatch):
+    """Decoder outputs and gradients are those of the dense (W, W) mask of Eq. 7 with
+    the groups apart, which the model uses when groups cannot be split apart."""
+    model = build(config)
+    model.train()
+    inputs, samples = make_batch([2, 3])
+    grads = []
+    for grouped in (True, False):
+        if not grouped:
+            monkeypatch.setattr(model, 'matching_sees_only_its_group', lambda: False)
+            if config == BASELINE:  # the baseline's own mask, given densely
+                forward_decoder = model.forward_decoder
+                monkeypatch.setattr(model, 'forward_decoder', lambda query, *a, **k: (
+                    forward_decoder(query, *a, **k, self_attn_mask=dn_attention_mask(
+                        0, 0, query.size(1), dtype=query.dtype, num_matching_groups=3))))
+        model.zero_grad()
+        torch.manual_seed(1)
+        out = decoder_outputs(model, inputs, samples)
+        out['hidden_states'].square().mean().backward()
+        grads.append((out['hidden_states'].detach(),
+                      model.query_embedding.weight.grad.clone()))
+    torch.testing.assert_close(grads[0][0], grads[1][0])
+    torch.testing.assert_close(grads[0][1], grads[1][1])
 
 
 def test_each_group_is_assigned_on_its_own(monkeypatch):
