@@ -89,6 +89,22 @@ def plot(curves: Dict[str, List[Tuple[int, float]]], key: str, out: Path) -> Non
     plt.close(fig)
 
 
+def plot_bands(bands: Dict[str, List[Tuple[int, float, float]]], key: str,
+               out: Path) -> None:
+    """One line per config, the mean of ``key`` over seeds against the epoch, in a band
+    of ±1 standard deviation; ``bands`` maps a label to (epoch, mean, sd) rows."""
+    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
+    _draw(ax, {label: [(e, m) for e, m, _ in rows] for label, rows in bands.items()}, key)
+    for line, rows in zip(ax.get_lines(), (r for r in bands.values() if r)):
+        epochs, means, sds = zip(*rows)
+        ax.fill_between(epochs, [m - s for m, s in zip(means, sds)],
+                        [m + s for m, s in zip(means, sds)], color=line.get_color(),
+                        alpha=0.2, linewidth=0)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
 def plot_panels(panels: Dict[str, Dict[str, List[Tuple[int, float]]]], key: str, out: Path,
                 columns: int = 3) -> None:
     """One subplot per panel, titled with its name, laid out ``columns`` a row; in each,
