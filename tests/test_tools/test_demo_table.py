@@ -31,7 +31,7 @@ def test_every_pair_is_a_baseline_and_its_dn_config():
 
 def test_one_pair_same_seed_same_epochs_curves_and_table(demo_data, tmp_path):
     proc = run_tool(['tools/analysis/demo_table.py', '--pairs', 'dab_detr', '--minutes',
-                     '0.04', '--timing-iters', '20', '--work-dir', str(tmp_path),
+                     '0.02', '--timing-iters', '20', '--work-dir', str(tmp_path),
                      '--cfg-options', *data_options(demo_data, batch_size=2, num_train=4)])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     budget = json.loads((tmp_path / 'dab_detr' / 'budget.json').read_text())
