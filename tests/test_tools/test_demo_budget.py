@@ -4,8 +4,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from mmengine.config import Config
 
-from ..conftest import data_options, run_tool
+from ..conftest import REPO, data_options, run_tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
 from demo_budget import epochs_in_budget, scaled_schedule  # noqa: E402
@@ -32,10 +33,11 @@ def test_scaled_schedule_keeps_the_milestones_relative_position():
 
 
 def test_times_then_trains_each_config_on_its_budget(demo_data, tmp_path):
-    """Two configs of different speed: each gets the epochs its timed speed fits in the
-    budget, trains seeded with the scaled schedule, and a second call reuses the
+    """Two configs (the `make demo` pair): each gets the epochs its timed speed fits in
+    the budget, trains seeded with its schedule scaled, and a second call reuses the
     results."""
-    configs = ['configs/demo/dn_dab_detr_r18_demo.py', 'configs/demo/dn_detr_r18_demo.py']
+    configs = ['configs/demo/dab_deformable_detr_pp_r18_fast_demo.py',
+               'configs/demo/dn_deformable_detr_pp_r18_fast_demo.py']
     cmd = ['tools/analysis/demo_budget.py', *configs, '--minutes', '0.02', '--work-dir',
            str(tmp_path), '--timing-iters', '20', '--jobs', '2', '--cfg-options',
            *data_options(demo_data, batch_size=2, num_train=4)]
@@ -54,7 +56,10 @@ def test_times_then_trains_each_config_on_its_budget(demo_data, tmp_path):
         wrapped = ''.join(next((tmp_path / name / 'train').glob('2*/vis_data/config.py'))
                           .read_text().split())
         assert 'seed=0' in wrapped
-        assert f'milestones=[{max(1, round(10 * expected / 12))},]' in wrapped
+        schedule = Config.fromfile(REPO / config)
+        milestone = round(schedule.param_scheduler[0].milestones[0] * expected /
+                          schedule.train_cfg.max_epochs)
+        assert f'milestones=[{max(1, milestone)},]' in wrapped
         assert f'`{config}`' in proc.stdout
     again = run_tool(cmd)
     assert again.returncode == 0 and 'epochs in' not in again.stdout  # nothing re-run
