@@ -10,22 +10,23 @@ baseline's final mean, and the instability the same way; writes the AP and IS cu
 (PNG, mean with a ±1 sd band) and ``summary.json``. A run with its ``result.json`` is not
 trained again, so a stopped comparison continues where it stopped.
 
-Example (the fast DAB-DETR demo pair, 3 seeds, two trainings at a time)::
+Example (the `make demo` pair, 3 seeds, two trainings at a time)::
 
-    python tools/analysis/compare_convergence.py configs/demo/dab_detr_r18_fast_demo.py \\
-        configs/demo/dn_dab_detr_r18_fast_demo.py --work-dir work_dirs/convergence \\
+    python tools/analysis/compare_convergence.py \\
+        configs/demo/dab_deformable_detr_pp_r18_fast_demo.py \\
+        configs/demo/dn_deformable_detr_pp_r18_fast_demo.py --work-dir work_dirs/convergence \\
         --seeds 0 1 2 --jobs 2
 """
 import argparse
+import functools
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_budget import run_train, wait  # noqa: E402
+from demo_budget import train_side_by_side  # noqa: E402
 from plot_curves import find_scalars, plot_bands, read_curve  # noqa: E402
 
 from mmdn.analysis import markdown_table  # noqa: E402
@@ -92,24 +93,18 @@ def train_seeds(configs: Dict[str, str], root: Path, seeds: Sequence[int], jobs:
                 val_interval: int, options: Sequence[str]) -> Dict[str, List[Dict]]:
     """Trains every (config, seed), ``jobs`` at a time, into ``root/<name>/seed<s>``;
     returns per name the seeds' results (``seed`` and the AP / IS curves)."""
-    if jobs < 1:
-        raise ValueError(f'--jobs must be >= 1, got {jobs}')
-    runs = [(name, seed, root / name / f'seed{seed}') for seed in seeds for name in configs]
-    pending = [run for run in runs if not (run[2] / 'result.json').is_file()]
-    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else 0
-    running = []
-    while pending or running:
-        while pending and len(running) < jobs:
-            name, seed, run_dir = pending.pop(0)
-            wrapped = wrapped_config(configs[name], run_dir, seed, val_interval)
-            running.append((seed, run_dir, run_train(wrapped, run_dir / 'train', options,
-                                                     threads)))
-        seed, run_dir, proc = running.pop(0)
-        wait(proc, run_dir / 'train')
+    runs = {root / name / f'seed{seed}': (name, seed) for seed in seeds for name in configs}
+
+    def record(run_dir: Path) -> None:
         scalars = find_scalars(run_dir / 'train')
-        result = dict(seed=seed, curves={key: read_curve(scalars, key)
-                                         for key in (AP_KEY, IS_KEY)})
+        result = dict(seed=runs[run_dir][1], curves={key: read_curve(scalars, key)
+                                                     for key in (AP_KEY, IS_KEY)})
         (run_dir / 'result.json').write_text(json.dumps(result))
+
+    train_side_by_side([(run_dir, functools.partial(wrapped_config, configs[name], run_dir,
+                                                    seed, val_interval))
+                        for run_dir, (name, seed) in runs.items()
+                        if not (run_dir / 'result.json').is_file()], jobs, options, record)
     return {name: [json.loads((root / name / f'seed{seed}' / 'result.json').read_text())
                    for seed in seeds] for name in configs}
 

@@ -18,13 +18,14 @@ deformable_detr_pp,dino,anchor_detr,detr}_r18_demo.py --minutes 15 --work-dir \\
         work_dirs/budget --jobs 2
 """
 import argparse
+import functools
 import json
 import math
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plot_curves import find_scalars, read_curve  # noqa: E402
@@ -187,28 +188,44 @@ def budget_of(config: str, work_dir: Path, minutes: float, timing_iters: int,
     return info
 
 
+def train_side_by_side(runs: Sequence[Tuple[Path, Callable[[], Path]]], jobs: int,
+                       options: Sequence[str], on_done: Callable[[Path], None]) -> None:
+    """Trains each ``(run_dir, write_config)`` into ``run_dir/train`` on the config that
+    ``write_config()`` writes, ``jobs`` at a time (the cores split between them), and
+    calls ``on_done(run_dir)`` as each training ends, in the order they started."""
+    if jobs < 1:
+        raise ValueError(f'--jobs must be >= 1, got {jobs}')
+    pending = list(runs)
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else 0
+    running: List[Tuple[Path, subprocess.Popen]] = []
+    while pending or running:
+        while pending and len(running) < jobs:
+            run_dir, write_config = pending.pop(0)
+            running.append((run_dir, run_train(write_config(), run_dir / 'train', options,
+                                               threads)))
+        run_dir, proc = running.pop(0)
+        wait(proc, run_dir / 'train')
+        on_done(run_dir)
+
+
 def train_runs(runs: Sequence[Tuple[Path, str, Dict]], seed: int, jobs: int,
                options: Sequence[str]) -> Dict[Path, Dict]:
     """Trains each ``(run_dir, config, budget)`` for its budget's epochs, ``jobs`` at a
     time, and returns each run's ``result.json`` (budget, seed and AP curves); a run
     whose result is already there is not trained again."""
-    if jobs < 1:
-        raise ValueError(f'--jobs must be >= 1, got {jobs}')
     results = {run_dir: json.loads((run_dir / 'result.json').read_text())
                for run_dir, _, _ in runs if (run_dir / 'result.json').is_file()}
-    pending = [run for run in runs if run[0] not in results]
-    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else 0
-    running: List[Tuple[Path, Dict, subprocess.Popen]] = []
-    while pending or running:
-        while pending and len(running) < jobs:
-            run_dir, config, budget = pending.pop(0)
-            wrapped = budget_config(config, run_dir, budget['epochs'], seed)
-            running.append((run_dir, budget, run_train(wrapped, run_dir / 'train', options,
-                                                       threads)))
-        run_dir, budget, proc = running.pop(0)
-        wait(proc, run_dir / 'train')
-        results[run_dir] = dict(budget, seed=seed, curves=curves_of(run_dir / 'train'))
+    budgets = {run_dir: budget for run_dir, _, budget in runs}
+
+    def record(run_dir: Path) -> None:
+        results[run_dir] = dict(budgets[run_dir], seed=seed,
+                                curves=curves_of(run_dir / 'train'))
         (run_dir / 'result.json').write_text(json.dumps(results[run_dir]))
+
+    train_side_by_side([(run_dir, functools.partial(budget_config, config, run_dir,
+                                                    budget['epochs'], seed))
+                        for run_dir, config, budget in runs if run_dir not in results],
+                       jobs, options, record)
     return results
 
 
