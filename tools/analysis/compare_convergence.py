@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_budget import train_side_by_side  # noqa: E402
-from plot_curves import find_scalars, plot_bands, read_curve  # noqa: E402
+from demo_budget import curves_of, train_side_by_side  # noqa: E402
+from plot_curves import plot_bands  # noqa: E402
 
 from mmdn.analysis import markdown_table  # noqa: E402
 
@@ -96,9 +96,8 @@ def train_seeds(configs: Dict[str, str], root: Path, seeds: Sequence[int], jobs:
     runs = {root / name / f'seed{seed}': (name, seed) for seed in seeds for name in configs}
 
     def record(run_dir: Path) -> None:
-        scalars = find_scalars(run_dir / 'train')
-        result = dict(seed=runs[run_dir][1], curves={key: read_curve(scalars, key)
-                                                     for key in (AP_KEY, IS_KEY)})
+        result = dict(seed=runs[run_dir][1],
+                      curves=curves_of(run_dir / 'train', (AP_KEY, IS_KEY)))
         (run_dir / 'result.json').write_text(json.dumps(result))
 
     train_side_by_side([(run_dir, functools.partial(wrapped_config, configs[name], run_dir,

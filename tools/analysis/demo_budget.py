@@ -165,10 +165,11 @@ def budget_config(config: str, work_dir: Path, epochs: int, seed: int) -> Path:
     return wrapped
 
 
-def curves_of(work_dir: Path) -> Dict[str, List[Tuple[int, float]]]:
-    """Each of ``AP_KEYS`` against the epoch, from a finished run."""
+def curves_of(work_dir: Path,
+              keys: Sequence[str] = AP_KEYS) -> Dict[str, List[Tuple[int, float]]]:
+    """Each of ``keys`` against the epoch, from a finished run."""
     scalars = find_scalars(work_dir)
-    return {key: read_curve(scalars, key) for key in AP_KEYS}
+    return {key: read_curve(scalars, key) for key in keys}
 
 
 def budget_of(config: str, work_dir: Path, minutes: float, timing_iters: int,
