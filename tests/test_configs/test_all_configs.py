@@ -1,8 +1,16 @@
 """Every config in configs/ builds its model as written, initialises it (ImageNet weights
 from the stand-in cache where it names them), runs a train step (loss, backward,
 optimizer step) and a test step on a tiny input, and its training pipeline runs on a demo
-image."""
+image.
+
+Configs that differ only outside their model and optimizer (a 12e and a 50e schedule of
+one model, a dataset variant) step once for all: the step depends on nothing else. Every
+config is still loaded and checked for what it declares."""
+import copy
+import functools
+from collections import defaultdict
 from pathlib import Path
+from typing import Dict, List
 
 import pytest
 import torch
@@ -21,6 +29,28 @@ CONFIGS = sorted(str(p.relative_to(REPO)) for p in (REPO / 'configs').rglob('*.p
                  if '_base_' not in p.parts)
 
 
+@functools.lru_cache(maxsize=None)
+def _load(config: str) -> Config:
+    return Config.fromfile(REPO / config)
+
+
+def load_config(config: str) -> Config:
+    """``config`` parsed once a process (MMEngine takes ~0.1 s a file); a copy."""
+    return copy.deepcopy(_load(config))
+
+
+def _same_step_groups() -> Dict[str, List[str]]:
+    """The configs grouped by their model and optimizer, keyed by each group's first."""
+    groups = defaultdict(list)
+    for config in CONFIGS:
+        cfg = _load(config)
+        groups[repr(cfg.model.to_dict()), repr(cfg.optim_wrapper.to_dict())].append(config)
+    return {members[0]: members for members in groups.values()}
+
+
+SAME_STEP = _same_step_groups()
+
+
 def test_configs_are_found():
     assert len(CONFIGS) >= 32 and 'configs/dn_dab_detr_r50_50e.py' in CONFIGS
 
@@ -31,7 +61,7 @@ def test_every_paper_config_names_imagenet_weights():
     for config in CONFIGS:
         if '/demo/' in config:
             continue
-        model = Config.fromfile(REPO / config).model
+        model = load_config(config).model
         depth = model.backbone.depth
         assert pretrained_uris(model) == [f'torchvision://resnet{depth}'], config
 
@@ -68,10 +98,34 @@ def _tiny_batch(model, num_classes):
     return model.data_preprocessor(dict(inputs=images, data_samples=samples), training=True)
 
 
-@pytest.mark.parametrize('config', CONFIGS)
+def _is_dn(config: str) -> bool:
+    """Whether the config's name says it denoises (Mask DINO's pair both denoise boxes,
+    with and without mask denoising)."""
+    name = Path(config).name
+    return name.startswith(('dn_', 'mask_dino_')) or '_cdn_' in name or \
+        '/ablations/' in config
+
+
+def test_configs_that_step_alike_share_their_model_and_optimizer():
+    """The grouping behind the step test: every config in exactly one group, groups of
+    one model and optimizer (12e/50e schedules, dataset variants), none mixing baseline
+    and DN."""
+    members = [c for group in SAME_STEP.values() for c in group]
+    assert sorted(members) == CONFIGS
+    assert ['configs/dn_detr_r50_300e.py', 'configs/dn_detr_r50_500e.py'] in \
+        SAME_STEP.values()
+    assert len(SAME_STEP) < len(CONFIGS)
+    for group in SAME_STEP.values():
+        assert len({_is_dn(c) for c in group}) == 1, group
+
+
+@pytest.mark.parametrize('config', list(SAME_STEP))
 def test_config_train_and_test_step(config):
-    cfg = Config.fromfile(REPO / config)
-    assert cfg.default_scope == 'mmdet' and 'mmdn' in cfg.custom_imports.imports
+    """``config`` and the configs of its group (same model and optimizer)."""
+    for member in SAME_STEP[config]:
+        cfg = load_config(member)
+        assert cfg.default_scope == 'mmdet' and 'mmdn' in cfg.custom_imports.imports, member
+    cfg = load_config(config)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -81,10 +135,7 @@ def test_config_train_and_test_step(config):
         assert assert_holds_pretrained(model.backbone, uris[0]) > 100
     # A tiny input, not Mask2Former's fixed 1024 x 1024 training pad (minutes on a CPU).
     model.data_preprocessor.batch_augments = None
-    name = Path(config).name
-    # Mask DINO's pair both denoise boxes (with and without mask denoising).
-    is_dn = name.startswith(('dn_', 'mask_dino_')) or '_cdn_' in name or \
-        '/ablations/' in config
+    is_dn = _is_dn(config)
     if hasattr(model, 'panoptic_head'):  # Mask2Former: the head owns the denoising part
         num_classes = model.panoptic_head.num_classes
         generator = getattr(model.panoptic_head, 'dn_generator', None)
@@ -123,7 +174,7 @@ def test_config_train_and_test_step(config):
 
 @pytest.mark.parametrize('config', [c for c in CONFIGS if '/ablations/' not in c])
 def test_config_train_pipeline_on_a_demo_image(config, demo_data):
-    cfg = Config.fromfile(REPO / config)
+    cfg = load_config(config)
     pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
     out = pipeline(dict(img_path=str(demo_data / 'train' / '000000.png'), img_id=1,
                         instances=[dict(bbox=[10., 12., 60., 70.], bbox_label=0,
@@ -137,7 +188,7 @@ def test_focal_loss_models_normalise_by_the_objects_of_all_ranks():
     and Faster R-CNN are averaged per rank, as their own code does."""
     others = []
     for config in CONFIGS:
-        model = Config.fromfile(REPO / config).model
+        model = load_config(config).model
         if 'panoptic_head' in model:  # Mask2Former's cross entropy, its own normaliser
             continue
         if model.type == 'MaskDINO':  # its head all-reduces the number of objects itself
