@@ -30,6 +30,7 @@ DEMO = 'configs/demo'
 # (baseline, DN) demo configs: Tables 1 and 3 of the paper at demo size.
 PAIRS = {
     'dab_detr': ('dab_detr_r18_demo.py', 'dn_dab_detr_r18_demo.py'),
+    'dab_detr_fast': ('dab_detr_r18_fast_demo.py', 'dn_dab_detr_r18_fast_demo.py'),
     'deformable_detr': ('dab_deformable_detr_r18_demo.py', 'dn_deformable_detr_r18_demo.py'),
     'deformable_detr_pp': ('dab_deformable_detr_pp_r18_demo.py',
                            'dn_deformable_detr_pp_r18_demo.py'),
