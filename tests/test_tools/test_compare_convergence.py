@@ -42,8 +42,8 @@ def test_table_rows_and_the_epoch_dn_mean_reaches_the_baseline_final_mean():
 
 def test_trains_each_config_once_a_seed_and_continues(demo_data, tmp_path):
     args = ['tools/analysis/compare_convergence.py',
-            'configs/demo/dab_deformable_detr_pp_r18_fast_demo.py',
-            'configs/demo/dn_deformable_detr_pp_r18_fast_demo.py', '--work-dir', str(tmp_path),
+            'configs/demo/dab_detr_r18_fast_demo.py',
+            'configs/demo/dn_dab_detr_r18_fast_demo.py', '--work-dir', str(tmp_path),
             '--seeds', '0', '1', '--jobs', '2', '--cfg-options', *data_options(demo_data),
             'train_cfg.max_epochs=2']
     proc = run_tool(args)

@@ -33,11 +33,11 @@ def test_scaled_schedule_keeps_the_milestones_relative_position():
 
 
 def test_times_then_trains_each_config_on_its_budget(demo_data, tmp_path):
-    """Two configs (the `make demo` pair): each gets the epochs its timed speed fits in
+    """Two configs (the fast DAB-DETR pair): each gets the epochs its timed speed fits in
     the budget, trains seeded with its schedule scaled, and a second call reuses the
     results."""
-    configs = ['configs/demo/dab_deformable_detr_pp_r18_fast_demo.py',
-               'configs/demo/dn_deformable_detr_pp_r18_fast_demo.py']
+    configs = ['configs/demo/dab_detr_r18_fast_demo.py',
+               'configs/demo/dn_dab_detr_r18_fast_demo.py']
     cmd = ['tools/analysis/demo_budget.py', *configs, '--minutes', '0.02', '--work-dir',
            str(tmp_path), '--timing-iters', '20', '--jobs', '2', '--cfg-options',
            *data_options(demo_data, batch_size=2, num_train=4)]

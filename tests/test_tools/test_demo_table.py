@@ -30,17 +30,17 @@ def test_every_pair_is_a_baseline_and_its_dn_config():
 
 
 def test_one_pair_same_seed_same_epochs_curves_and_table(demo_data, tmp_path):
-    proc = run_tool(['tools/analysis/demo_table.py', '--pairs', 'deformable_detr_pp_fast', '--minutes',
+    proc = run_tool(['tools/analysis/demo_table.py', '--pairs', 'dab_detr_fast', '--minutes',
                      '0.02', '--timing-iters', '20', '--work-dir', str(tmp_path),
                      '--cfg-options', *data_options(demo_data, batch_size=2, num_train=4)])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    budget = json.loads((tmp_path / 'deformable_detr_pp_fast' / 'budget.json').read_text())
-    results = [json.loads((tmp_path / 'deformable_detr_pp_fast' / run / 'result.json').read_text())
+    budget = json.loads((tmp_path / 'dab_detr_fast' / 'budget.json').read_text())
+    results = [json.loads((tmp_path / 'dab_detr_fast' / run / 'result.json').read_text())
                for run in ('baseline', 'dn')]
     for result in results:
         assert result['epochs'] == budget['epochs'] and result['seed'] == 0
         assert len(result['curves']['coco/bbox_mAP']) == budget['epochs']
-    row = pair_row('deformable_detr_pp_fast', *results)
+    row = pair_row('dab_detr_fast', *results)
     assert '| ' + ' | '.join(row) + ' |' in proc.stdout
-    assert (tmp_path / 'deformable_detr_pp_fast.png').stat().st_size > 0
+    assert (tmp_path / 'dab_detr_fast.png').stat().st_size > 0
     assert (tmp_path / 'pairs.png').stat().st_size > 0
