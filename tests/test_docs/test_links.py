@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-PAGES = [REPO / 'README.md', *sorted((REPO / 'docs').glob('*.md'))]
+from .test_commands import PAGES, REPO
 
 
 def relative_targets(page: Path):
