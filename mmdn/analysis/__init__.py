@@ -1,11 +1,12 @@
 """Measurements of models: costs for the benchmark and cost-table tools, the
 anchor-target distance of §3.2, and the class splits of known-object detection (§5.7.1)."""
-from .anchor_distance import matched_anchors
+from .anchor_distance import matched_anchors, mean_distances
 from .cost import (ModelCost, count_aten_ops, markdown_table, median_seconds,
                    num_classes_of, synthetic_batch)
 from .known_classes import known_class_split, unknown_class_annotations
 
 __all__ = [
     'ModelCost', 'count_aten_ops', 'known_class_split', 'markdown_table', 'matched_anchors',
-    'median_seconds', 'num_classes_of', 'synthetic_batch', 'unknown_class_annotations'
+    'mean_distances', 'median_seconds', 'num_classes_of', 'synthetic_batch',
+    'unknown_class_annotations'
 ]

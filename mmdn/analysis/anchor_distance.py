@@ -1,5 +1,5 @@
 """How far each matched query's initial anchor is from its target (paper §3.2, Fig. 4)."""
-from typing import List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 from mmengine.structures import InstanceData
@@ -55,3 +55,26 @@ def matched_anchors(model: torch.nn.Module, data: dict) -> List[Tuple[Tensor, Te
         results.append((initial[i][matched],
                         bbox_xyxy_to_cxcywh(targets)[assigned[matched] - 1]))
     return results
+
+
+def mean_distances(pairs: Sequence[Tuple[Tensor, Tensor]]) -> Dict[str, float]:
+    """The mean L1 distance from a matched query's initial anchor to its target, over
+    every matched query of ``pairs`` (§3.2: the smaller, the easier the query's job).
+
+    Args:
+        pairs (Sequence[tuple[Tensor, Tensor]]): per image, the anchors (K, 4) or (K, 2)
+            and targets (K, 4) that :func:`matched_anchors` returns.
+
+    Returns:
+        dict: ``matched``, the number of matched queries; ``centre``, the mean
+        |Δcx| + |Δcy|; for box anchors ``box``, the mean |Δcx| + |Δcy| + |Δw| + |Δh|.
+    """
+    if not pairs or sum(len(anchors) for anchors, _ in pairs) == 0:
+        raise ValueError('no query was matched to an object: the images have no ground truth')
+    anchors = torch.cat([a for a, _ in pairs])
+    targets = torch.cat([t for _, t in pairs])
+    result = dict(matched=len(anchors),
+                  centre=float((anchors[:, :2] - targets[:, :2]).abs().sum(1).mean()))
+    if anchors.size(1) == 4:  # boxes; points (Anchor DETR) have centres only
+        result['box'] = float((anchors - targets).abs().sum(1).mean())
+    return result

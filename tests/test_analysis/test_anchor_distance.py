@@ -1,9 +1,10 @@
+import pytest
 import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
-from mmdn.analysis import matched_anchors
+from mmdn.analysis import matched_anchors, mean_distances
 
 from ..test_models.test_detectors.test_dn_detector_mixin import REPO, make_batch
 
@@ -60,3 +61,22 @@ def test_anchor_points_are_returned_as_points():
     for (anchors, targets), count in zip(results, (3, 2)):
         assert anchors.shape == (count, 2) and targets.shape == (count, 4)
         assert all((points == a).all(1).any() for a in anchors)
+
+
+def test_mean_distances_by_hand():
+    """Box anchors: the mean over all queries of all images (not of the image means)."""
+    targets = torch.tensor([[0.5, 0.5, 0.2, 0.2]])
+    first = (torch.tensor([[0.6, 0.5, 0.2, 0.1]]), targets)  # centre 0.1, box 0.2
+    second = (torch.tensor([[0.5, 0.2, 0.2, 0.2], [0.5, 0.5, 0.2, 0.2]]),
+              targets.repeat(2, 1))  # centres 0.3 and 0, boxes the same
+    distances = mean_distances([first, second])
+    assert distances['matched'] == 3
+    assert distances['centre'] == pytest.approx(0.4 / 3)
+    assert distances['box'] == pytest.approx(0.5 / 3)
+    points = mean_distances([(torch.tensor([[0.2, 0.3]]), targets)])  # Anchor DETR
+    assert points == dict(matched=1, centre=pytest.approx(0.5))
+
+
+def test_mean_distances_need_a_matched_query():
+    with pytest.raises(ValueError, match='no query was matched'):
+        mean_distances([(torch.zeros(0, 4), torch.zeros(0, 4))])

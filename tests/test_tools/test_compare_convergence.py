@@ -10,8 +10,8 @@ import pytest
 from ..conftest import data_options, run_tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
-from compare_convergence import (convergence_table, first_epoch_reaching,  # noqa: E402
-                                 mean_and_sd)
+from compare_convergence import (convergence_table, distance_table,  # noqa: E402
+                                 first_epoch_reaching, mean_and_sd)
 
 
 def test_first_epoch_reaching():
@@ -40,12 +40,19 @@ def test_table_rows_and_the_epoch_dn_mean_reaches_the_baseline_final_mean():
     assert rows[1] == ['4', '0.200', '0.200', '+0.000'] and reached is None
 
 
+def test_distance_table_mean_and_sd_over_seeds_and_no_box_column_for_points():
+    distances = {'baseline': [dict(box=0.5, centre=0.2), dict(box=0.7, centre=0.4)],
+                 'dn': [dict(centre=0.1), dict(centre=0.3)]}
+    rows = distance_table(distances, {'baseline': 'a', 'dn': 'b'})
+    assert rows == [['a', '0.600 ± 0.141', '0.300 ± 0.141'], ['b', '—', '0.200 ± 0.141']]
+
+
 def test_trains_each_config_once_a_seed_and_continues(demo_data, tmp_path):
     args = ['tools/analysis/compare_convergence.py',
             'configs/demo/dab_detr_r18_fast_demo.py',
             'configs/demo/dn_dab_detr_r18_fast_demo.py', '--work-dir', str(tmp_path),
             '--seeds', '0', '1', '--jobs', '2', '--cfg-options', *data_options(demo_data),
-            'train_cfg.max_epochs=2']
+            'train_cfg.max_epochs=2', '--anchor-distance']
     proc = run_tool(args)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "The baseline's final mean AP" in proc.stdout and ' ± ' in proc.stdout
@@ -54,6 +61,11 @@ def test_trains_each_config_once_a_seed_and_continues(demo_data, tmp_path):
     summary = json.loads((tmp_path / 'summary.json').read_text())
     assert [row[0] for row in summary['coco/bbox_mAP']['dn']] == [1, 2]
     assert [row[0] for row in summary['matching_instability']['baseline']] == [2]
+    assert 'Anchor-target distance' in proc.stdout
+    for run in ('baseline', 'dn'):
+        distances = summary['anchor_distance'][run]
+        assert len(distances) == 2 and all(d['matched'] > 0 for d in distances)
+        assert all(0 < d['centre'] < d['box'] < 4 for d in distances)
     for run in ('baseline', 'dn'):
         for seed in (0, 1):
             train_dir = tmp_path / run / f'seed{seed}' / 'train'

@@ -14,8 +14,9 @@ Example::
         work_dirs/demo_dn_dab_detr/epoch_12.pth --num-images 100 --plot 4 --out-dir anchors
 """
 import argparse
+import copy
 from pathlib import Path
-from typing import List
+from typing import Iterator, Optional, Tuple
 
 import matplotlib
 import torch
@@ -25,8 +26,8 @@ from mmengine.runner import Runner, load_checkpoint
 
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
-from mmdn.analysis import matched_anchors
-from mmdn.engine import check_custom_imports
+from mmdn.analysis import matched_anchors, mean_distances
+from mmdn.engine import load_config
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -67,38 +68,39 @@ def draw(anchors: torch.Tensor, targets: torch.Tensor, title: str, out: Path) ->
     plt.close(fig)
 
 
-def main() -> None:
-    args = parse_args()
+def matched_per_image(cfg: Config, checkpoint: str, num_images: Optional[int] = None
+                      ) -> Iterator[Tuple[str, torch.Tensor, torch.Tensor]]:
+    """The model of ``cfg`` with ``checkpoint`` over its test set (the first
+    ``num_images``): per image, its file name and its matched queries' initial anchors
+    and targets (:func:`mmdn.analysis.matched_anchors`)."""
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    check_custom_imports(cfg, args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     init_default_scope('mmdet')
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    cfg.test_dataloader.batch_size = 1
-    loader = Runner.build_dataloader(cfg.test_dataloader)
-    out_dir = Path(args.out_dir)
-    box_l1: List[torch.Tensor] = []
-    centre_l1: List[torch.Tensor] = []
-    num_images = 0
-    for index, data in enumerate(loader):
-        if args.num_images is not None and index >= args.num_images:
-            break
-        num_images += 1
+    load_checkpoint(model, checkpoint, map_location='cpu')
+    loader_cfg = copy.deepcopy(cfg.test_dataloader)
+    loader_cfg.batch_size = 1
+    for index, data in enumerate(Runner.build_dataloader(loader_cfg)):
+        if num_images is not None and index >= num_images:
+            return
         anchors, targets = matched_anchors(model, data)[0]
-        if anchors.size(1) == 4:  # boxes; points (Anchor DETR) have centres only
-            box_l1.append((anchors - targets).abs().sum(1))
-        centre_l1.append((anchors[:, :2] - targets[:, :2]).abs().sum(1))
+        yield Path(data['data_samples'][0].img_path).name, anchors, targets
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options)
+    out_dir = Path(args.out_dir)
+    pairs = []
+    for index, (name, anchors, targets) in enumerate(
+            matched_per_image(cfg, args.checkpoint, args.num_images)):
+        pairs.append((anchors, targets))
         if index < args.plot:
             out_dir.mkdir(parents=True, exist_ok=True)  # once the model is known to fit
-            name = Path(data['data_samples'][0].img_path).name
             draw(anchors, targets, f'{args.config}\n{name}', out_dir / f'{Path(name).stem}.png')
-    centre_l1 = torch.cat(centre_l1)
-    print(f'{len(centre_l1)} matched queries on {num_images} images')
-    boxes = f'(cx, cy, w, h): {torch.cat(box_l1).mean():.4f}; ' if box_l1 else ''
-    print(f'mean L1 distance anchor -> target, {boxes}centres: {centre_l1.mean():.4f}')
+    distances = mean_distances(pairs)
+    print(f"{distances['matched']} matched queries on {len(pairs)} images")
+    boxes = f"(cx, cy, w, h): {distances['box']:.4f}; " if 'box' in distances else ''
+    print(f"mean L1 distance anchor -> target, {boxes}centres: {distances['centre']:.4f}")
     print(f'plots in {out_dir}')
 
 

@@ -8,7 +8,9 @@ evaluated epoch, each config's bbox AP as the mean ± sample standard deviation 
 seeds (the value itself with one seed), the first epoch at which DN's mean reaches the
 baseline's final mean, and the instability the same way; writes the AP and IS curves
 (PNG, mean with a ±1 sd band) and ``summary.json``. A run with its ``result.json`` is not
-trained again, so a stopped comparison continues where it stopped.
+trained again, so a stopped comparison continues where it stopped. ``--anchor-distance``
+adds the anchor-target distance (§3.2) of each run's last checkpoint on the test set, as
+``anchor_target_distance.py`` measures it, mean ± sd over the seeds.
 
 Example (the `make demo` pair, 3 seeds, two trainings at a time)::
 
@@ -18,6 +20,7 @@ Example (the `make demo` pair, 3 seeds, two trainings at a time)::
         --seeds 0 1 2 --jobs 2
 """
 import argparse
+import contextlib
 import functools
 import json
 import statistics
@@ -26,10 +29,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_budget import curves_of, train_side_by_side  # noqa: E402
+from demo_budget import curves_of, merged_config, train_side_by_side  # noqa: E402
 from plot_curves import plot_bands  # noqa: E402
 
-from mmdn.analysis import markdown_table  # noqa: E402
+from mmdn.analysis import markdown_table, mean_distances  # noqa: E402
 
 AP_KEY = 'coco/bbox_mAP'
 IS_KEY = 'matching_instability'
@@ -50,6 +53,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--val-interval', type=int, default=1, help='epochs between evaluations')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed to every training (e.g. a shorter schedule)')
+    parser.add_argument('--anchor-distance', action='store_true',
+                        help="also the anchor-target distance (§3.2) of each run's last "
+                             'checkpoint on the test set')
     return parser.parse_args()
 
 
@@ -108,6 +114,40 @@ def train_seeds(configs: Dict[str, str], root: Path, seeds: Sequence[int], jobs:
                    for seed in seeds] for name in configs}
 
 
+def anchor_distance(run_dir: Path, options: Sequence[str]) -> Dict[str, float]:
+    """The anchor-target distance (§3.2, :func:`mmdn.analysis.mean_distances`) of the
+    last checkpoint of the run in ``run_dir`` on its config's test set, kept in the run's
+    ``result.json``."""
+    saved = run_dir / 'result.json'
+    result = json.loads(saved.read_text())
+    if 'anchor_distance' not in result:
+        from anchor_target_distance import matched_per_image
+        config = next(run_dir.glob('*_seed*.py'))
+        checkpoint = (run_dir / 'train' / 'last_checkpoint').read_text().strip()
+        with contextlib.redirect_stdout(sys.stderr):  # loading logs; stdout is the report
+            pairs = [(anchors, targets) for _, anchors, targets
+                     in matched_per_image(merged_config(str(config), options), checkpoint)]
+        result['anchor_distance'] = mean_distances(pairs)
+        saved.write_text(json.dumps(result))
+    return result['anchor_distance']
+
+
+def distance_table(distances: Dict[str, List[Dict[str, float]]],
+                   labels: Dict[str, str]) -> List[List[str]]:
+    """Rows (config, box L1, centre L1), each the mean ± sd over the seeds (the value
+    itself with one seed); the box column is '—' for point anchors."""
+    rows = []
+    for name in NAMES:
+        cells = []
+        for key in ('box', 'centre'):
+            values = [d[key] for d in distances[name] if key in d]
+            sd = statistics.stdev(values) if len(values) > 1 else 0.0
+            cells.append(format_value(statistics.fmean(values), sd, len(values))
+                         if values else '—')
+        rows.append([labels[name], *cells])
+    return rows
+
+
 def band_of(results: List[Dict], key: str) -> Band:
     return mean_and_sd([r['curves'][key] for r in results])
 
@@ -140,13 +180,13 @@ def main() -> None:
     seeds = len(args.seeds)
     labels = {'baseline': Path(args.baseline).stem, 'dn': Path(args.dn).stem}
     summary = dict(seeds=list(args.seeds), configs=configs)
+    spread = f'mean ± sd over seeds {args.seeds}' if seeds > 1 else f'seed {args.seeds[0]}'
     for key in (AP_KEY, IS_KEY):
         bands = {name: band_of(results[name], key) for name in NAMES}
         out = root / f"{key.replace('/', '_')}.png"
         plot_bands({labels[name]: bands[name] for name in NAMES}, key, out)
         rows, reached = convergence_table(bands, seeds)
         summary[key] = dict(bands, dn_reaches_baseline_final=reached)
-        spread = f'mean ± sd over seeds {args.seeds}' if seeds > 1 else f'seed {args.seeds[0]}'
         print(f'\n{key}, {spread} ({out}):\n')
         print(markdown_table(['epoch', labels['baseline'], labels['dn'], 'DN - baseline'],
                              rows))
@@ -156,6 +196,14 @@ def main() -> None:
                   f"epoch {final_epoch}) is reached by the DN "
                   f"{'mean ' if seeds > 1 else 'run '}"
                   + (f'at epoch {reached}.' if reached else 'at no epoch.'))
+    if args.anchor_distance:
+        distances = {name: [anchor_distance(root / name / f'seed{seed}', args.cfg_options)
+                            for seed in args.seeds] for name in NAMES}
+        summary['anchor_distance'] = distances
+        print(f"\nAnchor-target distance (mean L1 over the matched queries of the last "
+              f"checkpoint, test set), {spread}:\n")
+        print(markdown_table(['config', 'box (cx, cy, w, h)', 'centre (cx, cy)'],
+                             distance_table(distances, labels)))
     (root / 'summary.json').write_text(json.dumps(summary, indent=1))
 
 
