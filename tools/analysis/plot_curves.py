@@ -89,31 +89,38 @@ def plot(curves: Dict[str, List[Tuple[int, float]]], key: str, out: Path) -> Non
     plt.close(fig)
 
 
-def plot_bands(bands: Dict[str, List[Tuple[int, float, float]]], key: str,
-               out: Path) -> None:
-    """One line per config, the mean of ``key`` over seeds against the epoch, in a band
-    of ±1 standard deviation; ``bands`` maps a label to (epoch, mean, sd) rows."""
-    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
+def _draw_bands(ax, bands: Dict[str, List[Tuple[int, float, float]]], key: str) -> None:
+    """One line per config on ``ax``, the mean of ``key`` against the epoch, in a band of
+    ±1 standard deviation; ``bands`` maps a label to (epoch, mean, sd) rows."""
     _draw(ax, {label: [(e, m) for e, m, _ in rows] for label, rows in bands.items()}, key)
     for line, rows in zip(ax.get_lines(), (r for r in bands.values() if r)):
         epochs, means, sds = zip(*rows)
         ax.fill_between(epochs, [m - s for m, s in zip(means, sds)],
                         [m + s for m, s in zip(means, sds)], color=line.get_color(),
                         alpha=0.2, linewidth=0)
+
+
+def plot_bands(bands: Dict[str, List[Tuple[int, float, float]]], key: str,
+               out: Path) -> None:
+    """One line per config, the mean of ``key`` over seeds against the epoch, in a band
+    of ±1 standard deviation; ``bands`` maps a label to (epoch, mean, sd) rows."""
+    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
+    _draw_bands(ax, bands, key)
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
 
 
-def plot_panels(panels: Dict[str, Dict[str, List[Tuple[int, float]]]], key: str, out: Path,
-                columns: int = 3) -> None:
+def plot_panels(panels: Dict[str, Dict[str, List[Tuple]]], key: str, out: Path,
+                columns: int = 3, bands: bool = False) -> None:
     """One subplot per panel, titled with its name, laid out ``columns`` a row; in each,
-    one line per run (as :func:`plot`)."""
+    one line per run (as :func:`plot`), or with ``bands`` one mean line with its ±1 sd
+    band per config (as :func:`plot_bands`; rows are then (epoch, mean, sd))."""
     rows = math.ceil(len(panels) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 3.2 * rows), dpi=100,
                              squeeze=False)
     for ax, (title, curves) in zip(axes.flat, panels.items()):
-        _draw(ax, curves, key)
+        (_draw_bands if bands else _draw)(ax, curves, key)
         ax.set_title(title)
     for ax in axes.flat[len(panels):]:
         ax.axis('off')
