@@ -9,6 +9,7 @@ from mmengine.config import Config
 from ..conftest import REPO, data_options, run_tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
+import demo_budget  # noqa: E402
 from demo_budget import epochs_in_budget, scaled_schedule  # noqa: E402
 
 
@@ -30,6 +31,34 @@ def test_scaled_schedule_keeps_the_milestones_relative_position():
     assert demo[0]['milestones'] == [10]  # the config's own list is left alone
     with pytest.raises(ValueError, match='iteration-based'):
         scaled_schedule([dict(type='LinearLR', by_epoch=False, end=500)], 12, 6)
+
+
+def test_a_training_stopped_part_way_resumes_and_appends_to_its_log(tmp_path, monkeypatch):
+    """train_side_by_side: --resume where the run's train dir has a last_checkpoint."""
+    commands = []
+
+    class Finished:
+        returncode = 0
+
+        def __init__(self, cmd, stdout, **kwargs):
+            commands.append((cmd, stdout.mode))
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(demo_budget.subprocess, 'Popen', Finished)
+    fresh, stopped = tmp_path / 'fresh', tmp_path / 'stopped'
+    (stopped / 'train').mkdir(parents=True)
+    (stopped / 'train' / 'last_checkpoint').write_text(str(stopped / 'train/epoch_4.pth'))
+    done = []
+    demo_budget.train_side_by_side(
+        [(run, lambda: tmp_path / 'c.py') for run in (fresh, stopped)], 1, ['a=1'],
+        done.append)
+    assert done == [fresh, stopped]
+    (fresh_cmd, fresh_mode), (stopped_cmd, stopped_mode) = commands
+    assert '--resume' not in fresh_cmd and fresh_mode == 'w'
+    assert '--resume' in stopped_cmd and stopped_cmd[-2:] == ['--cfg-options', 'a=1']
+    assert stopped_mode == 'a'
 
 
 def test_times_then_trains_each_config_on_its_budget(demo_data, tmp_path):

@@ -7,7 +7,7 @@ import matplotlib.image as mpimg
 from ..conftest import REPO, run_script
 
 sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
-from plot_curves import plot_panels  # noqa: E402
+from plot_curves import all_scalars, plot_panels, read_curve  # noqa: E402
 
 
 def _run_dir(root, name, ap, instability):
@@ -45,3 +45,18 @@ def test_panels_lay_out_one_subplot_a_pair_in_rows_of_three(tmp_path):
     plot_panels({f'pair{i}': curves for i in range(4)}, 'coco/bbox_mAP', out)
     # 4 panels, 3 a row: 2 rows of 4.5 x 3.2 inches at 100 dpi
     assert mpimg.imread(out).shape[:2] == (640, 1350)
+
+
+def test_a_resumed_training_is_read_in_order_later_values_winning(tmp_path):
+    """A work dir with a training (epochs 1-3) and its resumption from epoch 2's checkpoint
+    (epoch 3 logged again, then 4): one curve."""
+    first = _run_dir(tmp_path, 'work', [0.1, 0.2, 0.3], [])
+    later = tmp_path / 'work' / '20260102_000000' / 'vis_data'
+    later.mkdir(parents=True)
+    later.joinpath('scalars.json').write_text(
+        json.dumps({'coco/bbox_mAP': 0.35, 'step': 3}) + '\n'
+        + json.dumps({'coco/bbox_mAP': 0.4, 'step': 4}) + '\n')
+    scalars = all_scalars(first)
+    assert [p.parents[1].name for p in scalars] == ['20260101_000000', '20260102_000000']
+    assert read_curve(scalars, 'coco/bbox_mAP') == [(1, 0.1), (2, 0.2), (3, 0.35), (4, 0.4)]
+    assert read_curve(scalars[0], 'coco/bbox_mAP')[-1] == (3, 0.3)  # one file alone

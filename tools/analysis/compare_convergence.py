@@ -8,7 +8,9 @@ evaluated epoch, each config's bbox AP as the mean ± sample standard deviation 
 seeds (the value itself with one seed), the first epoch at which DN's mean reaches the
 baseline's final mean, and the instability the same way; writes the AP and IS curves
 (PNG, mean with a ±1 sd band) and ``summary.json``. A run with its ``result.json`` is not
-trained again, so a stopped comparison continues where it stopped. ``--anchor-distance``
+trained again, and a training stopped part way resumes from its last checkpoint (its
+curves read across both parts; the instability hook keeps its vectors in checkpoints), so
+a stopped comparison continues where it stopped. ``--anchor-distance``
 adds the anchor-target distance (§3.2) of each run's last checkpoint on the test set, as
 ``anchor_target_distance.py`` measures it, mean ± sd over the seeds.
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plot_curves import find_scalars, read_curve  # noqa: E402
+from plot_curves import all_scalars, find_scalars, read_curve  # noqa: E402
 
 from mmdn.analysis import markdown_table  # noqa: E402
 
@@ -82,16 +82,19 @@ def scaled_schedule(param_scheduler: Sequence[Dict], max_epochs: int,
 
 
 def run_train(config: Path, work_dir: Path, options: Sequence[str],
-              threads: int = 0) -> subprocess.Popen:
+              threads: int = 0, resume: bool = False) -> subprocess.Popen:
     """tools/train.py on ``config`` in its own process (``threads`` > 0 sets its
-    OpenMP / MKL thread count)."""
+    OpenMP / MKL thread count; ``resume`` continues from the last checkpoint in
+    ``work_dir``)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     cmd = [sys.executable, str(REPO / 'tools' / 'train.py'), str(config), '--work-dir',
-           str(work_dir)] + (['--cfg-options', *options] if options else [])
-    with open(work_dir / 'train_stdout.log', 'w') as log:  # the child keeps its own copy
+           str(work_dir)] + (['--resume'] if resume else []) + \
+        (['--cfg-options', *options] if options else [])
+    # the child keeps its own copy; a resumed training's output follows the first part's
+    with open(work_dir / 'train_stdout.log', 'a' if resume else 'w') as log:
         return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -167,8 +170,8 @@ def budget_config(config: str, work_dir: Path, epochs: int, seed: int) -> Path:
 
 def curves_of(work_dir: Path,
               keys: Sequence[str] = AP_KEYS) -> Dict[str, List[Tuple[int, float]]]:
-    """Each of ``keys`` against the epoch, from a finished run."""
-    scalars = find_scalars(work_dir)
+    """Each of ``keys`` against the epoch, from a finished run (with its resumptions)."""
+    scalars = all_scalars(work_dir)
     return {key: read_curve(scalars, key) for key in keys}
 
 
@@ -193,7 +196,8 @@ def train_side_by_side(runs: Sequence[Tuple[Path, Callable[[], Path]]], jobs: in
                        options: Sequence[str], on_done: Callable[[Path], None]) -> None:
     """Trains each ``(run_dir, write_config)`` into ``run_dir/train`` on the config that
     ``write_config()`` writes, ``jobs`` at a time (the cores split between them), and
-    calls ``on_done(run_dir)`` as each training ends, in the order they started."""
+    calls ``on_done(run_dir)`` as each training ends, in the order they started. A
+    training stopped part way (its ``last_checkpoint`` there) resumes from it."""
     if jobs < 1:
         raise ValueError(f'--jobs must be >= 1, got {jobs}')
     pending = list(runs)
@@ -202,8 +206,9 @@ def train_side_by_side(runs: Sequence[Tuple[Path, Callable[[], Path]]], jobs: in
     while pending or running:
         while pending and len(running) < jobs:
             run_dir, write_config = pending.pop(0)
+            resume = (run_dir / 'train' / 'last_checkpoint').is_file()
             running.append((run_dir, run_train(write_config(), run_dir / 'train', options,
-                                               threads)))
+                                               threads, resume)))
         run_dir, proc = running.pop(0)
         wait(proc, run_dir / 'train')
         on_done(run_dir)

@@ -1,7 +1,7 @@
 """Plots per-epoch curves of several training runs (the paper's Figs. 1, 3 and 7).
 
-Reads each run's ``vis_data/scalars.json`` (MMEngine's LocalVisBackend; a work dir or
-its timestamped run dir), takes the lines that carry the key, with their epoch as x:
+Reads each run's ``vis_data/scalars.json`` (MMEngine's LocalVisBackend; a work dir, whose
+timestamped runs, a training and its resumptions, are read in order, or one run dir), takes the lines that carry the key, with their epoch as x:
 ``coco/bbox_mAP`` (validation, AP vs epoch) or ``matching_instability`` (written by
 ``MatchingInstabilityHook``, IS vs epoch). One PNG per key, one line per run.
 
@@ -15,7 +15,7 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Sequence, Tuple, Union
 
 import matplotlib
 
@@ -34,14 +34,20 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def find_scalars(run: Path) -> Path:
-    """The newest ``vis_data/scalars.json`` under a work dir or run dir."""
+def all_scalars(run: Path) -> List[Path]:
+    """Every ``vis_data/scalars.json`` of a run dir, or of a work dir's timestamped runs
+    (a training and its resumptions), oldest first."""
     candidates = sorted(run.glob('vis_data/scalars.json')) or \
         sorted(run.glob('*/vis_data/scalars.json'))
     if not candidates:
         raise FileNotFoundError(f'{run}: no vis_data/scalars.json (is it a work dir of '
                                 'tools/train.py?)')
-    return candidates[-1]
+    return candidates
+
+
+def find_scalars(run: Path) -> Path:
+    """The newest ``vis_data/scalars.json`` under a work dir or run dir."""
+    return all_scalars(run)[-1]
 
 
 def read_records(scalars: Path) -> List[Dict[str, Any]]:
@@ -55,16 +61,19 @@ def read_records(scalars: Path) -> List[Dict[str, Any]]:
     return records
 
 
-def read_curve(scalars: Path, key: str) -> List[Tuple[int, float]]:
-    """(epoch, value) of every line of ``scalars`` that has ``key``.
+def read_curve(scalars: Union[Path, Sequence[Path]], key: str) -> List[Tuple[int, float]]:
+    """(epoch, value) of every line that has ``key`` in ``scalars``, one file or a
+    training's files oldest first (an epoch logged again after a resume takes its
+    later value).
 
     Validation and hook lines carry the epoch as ``step``; training lines carry an
     ``epoch`` and are skipped (they are per-iteration).
     """
     points: Dict[int, float] = {}
-    for record in read_records(scalars):
-        if key in record and 'epoch' not in record:
-            points[int(record['step'])] = float(record[key])
+    for path in [scalars] if isinstance(scalars, Path) else scalars:
+        for record in read_records(path):
+            if key in record and 'epoch' not in record:
+                points[int(record['step'])] = float(record[key])
     return sorted(points.items())
 
 
@@ -135,7 +144,7 @@ def main() -> None:
     labels = args.labels or [r.name for r in runs]
     if len(labels) != len(runs):
         raise SystemExit(f'{len(runs)} runs but {len(labels)} labels')
-    scalars = [find_scalars(r) for r in runs]
+    scalars = [all_scalars(r) for r in runs]
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for key in args.keys:

@@ -16,6 +16,7 @@ from ...models.dense_heads import DINOHeadWithoutDN, DNHeadMixin
 
 UNSEEN = -2  # an image not trained on in that epoch
 UNMATCHED = -1  # V_n = -1: the query matches no object (Eq. 1)
+CHECKPOINT_KEY = 'matching_instability'  # the last epoch's vectors in a checkpoint
 
 
 def instability(previous: Tensor, current: Tensor) -> Tensor:
@@ -47,7 +48,9 @@ class MatchingInstabilityHook(Hook):
     epoch the vectors of all ranks are gathered, IS is averaged over the samples trained
     on in this epoch and the previous one, and written to the log and the visualizer's
     backends as ``matching_instability`` (step = the epoch, counted from 1; nothing for
-    the first epoch, nor for the first one after a resume).
+    the first epoch). Checkpoints keep the last epoch's vectors, so that a resumed
+    training logs IS from its first epoch; a checkpoint loaded to start another training
+    (``load_from``) does not give its vectors to it.
 
     The predictions come through supported seams, nothing is patched: a DN head
     (:class:`~mmdn.models.dense_heads.DNHeadMixin`) reports its matching part through
@@ -64,6 +67,9 @@ class MatchingInstabilityHook(Hook):
 
     priority = 'LOW'
 
+    def __init__(self) -> None:
+        self._restored: Optional[dict] = None  # a loaded checkpoint's vectors
+
     def before_train(self, runner) -> None:
         """Attaches to the model's head."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
@@ -78,7 +84,11 @@ class MatchingInstabilityHook(Hook):
                             'denoising queries into its outputs; use DINOHeadWithoutDN or '
                             'a DN head')
         self._head = head
+        # The vectors of the epoch before the first one trained here, if resumed after it.
         self._previous: Optional[Dict[Hashable, Tensor]] = None
+        if self._restored is not None and self._restored['epoch'] == runner.epoch:
+            self._previous = {k: v.cpu() for k, v in self._restored['vectors'].items()}
+        self._previous_epoch = runner.epoch
         self._current: Dict[Hashable, Tensor] = {}
         self._handles: List = []
         if isinstance(head, DNHeadMixin):
@@ -152,7 +162,18 @@ class MatchingInstabilityHook(Hook):
                 runner.logger.info(f'Epoch {epoch}: matching instability (Eq. 2) '
                                    f'{value:.3f} over {len(both)} images')
                 runner.visualizer.add_scalars({'matching_instability': value}, step=epoch)
-        self._previous = current
+        self._previous, self._previous_epoch = current, runner.epoch + 1
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keeps the last trained epoch's vectors (and its number, from 1)."""
+        if self._previous is not None:
+            checkpoint[CHECKPOINT_KEY] = dict(epoch=self._previous_epoch,
+                                              vectors=self._previous)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Takes a checkpoint's vectors; ``before_train`` uses them only if the training
+        resumes after the epoch they were recorded in."""
+        self._restored = checkpoint.get(CHECKPOINT_KEY)
 
     @staticmethod
     def _gather(vectors: Dict[Hashable, Tensor]) -> Dict[Hashable, Tensor]:

@@ -74,6 +74,36 @@ def test_hook_logs_is_each_epoch_from_the_loss_assignments(demo_data, tmp_path, 
     assert all(0 <= v <= 20 for v in values.values())
 
 
+@pytest.mark.slow
+def test_a_resumed_training_logs_is_from_its_first_epoch(demo_data, tmp_path):
+    """Two epochs, then a resumption to three: IS of epoch 3 against the checkpoint's
+    epoch-2 vectors. A new training started from that checkpoint (``load_from``) has no
+    previous epoch: nothing for its epoch 1."""
+    config = tmp_path / 'with_hook.py'
+    config.write_text(f"_base_ = '{DEMO_CONFIG}'\n"
+                      "custom_hooks = [dict(type='MatchingInstabilityHook')]\n")
+    options = [*data_options(demo_data, num_train=8), 'train_cfg.val_interval=100',
+               'default_hooks.checkpoint.interval=1']
+    work = tmp_path / 'run'
+    for epochs, resume in ((2, []), (3, ['--resume'])):
+        proc = run_script(['tools/train.py', str(config), '--work-dir', str(work), *resume,
+                           '--cfg-options', *options, f'train_cfg.max_epochs={epochs}'])
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    first, resumed = (path.read_text() for path in sorted(work.glob('2*/2*.log')))
+    assert 'Epoch 2: matching' in first and 'Epoch 3: matching' not in first
+    assert re.search(r'Epoch 3: matching instability \(Eq. 2\) [\d.]+ over 8 images', resumed)
+    assert 'Epoch 2: matching' not in resumed  # epoch 2 was not trained again
+    vectors = torch.load(work / 'epoch_3.pth', weights_only=False)['matching_instability']
+    assert vectors['epoch'] == 3 and len(vectors['vectors']) == 8
+    fresh = tmp_path / 'fresh'
+    proc = run_script(['tools/train.py', str(config), '--work-dir', str(fresh),
+                       '--cfg-options', *options, 'train_cfg.max_epochs=2',
+                       f"load_from={work / 'epoch_3.pth'}"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = next(fresh.glob('2*/2*.log')).read_text()
+    assert 'Epoch 1: matching' not in log and 'Epoch 2: matching' in log
+
+
 def _build(config, **model_options):
     from ...test_models.utils import build_config_model
     model = build_config_model(config, **model_options)
@@ -106,7 +136,7 @@ def test_hook_records_the_last_layer_assignment_of_each_image(config, monkeypatc
 
     from ...test_models.test_detectors.test_dn_detector_mixin import make_batch
     model = _build(config)
-    runner = SimpleNamespace(model=model)
+    runner = SimpleNamespace(model=model, epoch=0)
     hook = MatchingInstabilityHook()
     hook.before_train(runner)
     calls = _loss_assignments(monkeypatch, model.bbox_head)
@@ -144,7 +174,7 @@ def test_hook_records_the_first_query_group(config, monkeypatch):
     from ...test_models.test_detectors.test_dn_detector_mixin import make_batch
     model = _build(config)
     hook = MatchingInstabilityHook()
-    hook.before_train(SimpleNamespace(model=model))
+    hook.before_train(SimpleNamespace(model=model, epoch=0))
     calls = _loss_assignments(monkeypatch, model.bbox_head)
     inputs, samples = make_batch([3, 2])
     model(inputs, samples, mode='loss')
@@ -168,7 +198,7 @@ def test_hook_records_each_known_label_item(monkeypatch):
     from ...test_models.test_detectors.test_known_label_dn_dab_detr import batch
     model = _build('configs/demo/dn_dab_detr_r18_demo.py', type='KnownLabelDNDABDETR')
     hook = MatchingInstabilityHook()
-    hook.before_train(SimpleNamespace(model=model))
+    hook.before_train(SimpleNamespace(model=model, epoch=0))
     calls = _loss_assignments(monkeypatch, model.bbox_head)
     inputs, samples = batch([[3, 0, 3], [5]])
     model.loss(inputs, samples)
@@ -186,6 +216,6 @@ def test_hook_needs_a_detr_like_model():
     from types import SimpleNamespace
 
     from mmdn.engine.hooks import MatchingInstabilityHook
-    runner = SimpleNamespace(model=torch.nn.Linear(2, 2))
+    runner = SimpleNamespace(model=torch.nn.Linear(2, 2), epoch=0)
     with pytest.raises(TypeError, match='needs a DETR-like model'):
         MatchingInstabilityHook().before_train(runner)
