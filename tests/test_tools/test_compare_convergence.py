@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import data_options, run_tool
+from ..conftest import REPO, data_options, run_tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
 from compare_convergence import (convergence_table, distance_table,  # noqa: E402
-                                 first_epoch_reaching, mean_and_sd)
+                                 first_epoch_reaching, mean_and_sd, wrapped_config)
 
 
 def test_first_epoch_reaching():
@@ -45,6 +45,17 @@ def test_distance_table_mean_and_sd_over_seeds_and_no_box_column_for_points():
                  'dn': [dict(centre=0.1), dict(centre=0.3)]}
     rows = distance_table(distances, {'baseline': 'a', 'dn': 'b'})
     assert rows == [['a', '0.600 ± 0.141', '0.300 ± 0.141'], ['b', '—', '0.200 ± 0.141']]
+
+
+@pytest.mark.parametrize('instability', [True, False])
+def test_wrapped_config_sets_seed_and_validation_and_the_hook_if_asked(tmp_path, instability):
+    from mmengine.config import Config
+    config = str(REPO / 'configs/demo/mask2former_r18_demo.py')
+    cfg = Config.fromfile(wrapped_config(config, tmp_path, 3, 4, instability))
+    assert cfg.randomness.seed == 3 and cfg.train_cfg.val_interval == 4
+    assert cfg.train_cfg.max_epochs == Config.fromfile(config).train_cfg.max_epochs
+    hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
+    assert hooks.count('MatchingInstabilityHook') == int(instability)
 
 
 def test_trains_each_config_once_a_seed_and_continues(demo_data, tmp_path):

@@ -34,8 +34,24 @@ def test_one_row_a_comparison_and_band_panels(tmp_path):
                         '2 of 4 | 5.50 / 4.90 |')
     assert lines[3] == '| pair B | 0 | 4 | 0.200 | 0.150 | -0.050 | never | 5.50 / 4.90 |'
     # two panels a row, 4.5 x 3.2 inches each at 100 dpi
-    assert mpimg.imread(out / 'coco_bbox_mAP_panels.png').shape[:2] == (320, 900)
-    assert (out / 'matching_instability_panels.png').is_file()
+    assert mpimg.imread(out / 'ap_panels.png').shape[:2] == (320, 900)
+    assert (out / 'instability_panels.png').is_file()
+
+
+def test_a_mask_comparison_without_instability(tmp_path):
+    masks = _summary(tmp_path / 'masks', [0, 1], [(0.3, 0.01)], [(0.32, 0.02)], reached=2)
+    summary = json.loads((masks / 'summary.json').read_text())
+    summary['metric'] = 'coco/segm_mAP'
+    summary['coco/segm_mAP'] = summary.pop('coco/bbox_mAP')
+    del summary['matching_instability']
+    (masks / 'summary.json').write_text(json.dumps(summary))
+    out = tmp_path / 'plots'
+    proc = run_script(['tools/analysis/convergence_summary.py', str(masks), '--titles',
+                       'M2F', '--out-dir', str(out)])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[2] == ('| M2F (coco/segm_mAP) | 0, 1 | 2 | 0.300 ± 0.010 | '
+                                           '0.320 ± 0.020 | +0.020 | 2 of 2 | — |')
+    assert (out / 'ap_panels.png').is_file() and not (out / 'instability_panels.png').exists()
 
 
 def test_a_dir_without_summary_is_named(tmp_path):

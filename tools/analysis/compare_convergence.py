@@ -55,6 +55,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--val-interval', type=int, default=1, help='epochs between evaluations')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed to every training (e.g. a shorter schedule)')
+    parser.add_argument('--metric', default=AP_KEY,
+                        help='the validation key compared (coco/segm_mAP for masks)')
+    parser.add_argument('--no-instability', action='store_true',
+                        help='without the instability hook (models it does not support, '
+                             'e.g. Mask2Former)')
     parser.add_argument('--anchor-distance', action='store_true',
                         help="also the anchor-target distance (§3.2) of each run's last "
                              'checkpoint on the test set')
@@ -82,12 +87,15 @@ def mean_and_sd(curves: Sequence[Curve]) -> Band:
     return rows
 
 
-def wrapped_config(config: str, run_dir: Path, seed: int, val_interval: int) -> Path:
+def wrapped_config(config: str, run_dir: Path, seed: int, val_interval: int,
+                   instability: bool = True) -> Path:
     """A config in ``run_dir`` inheriting ``config``: the seed, validation every
-    ``val_interval`` epochs and the instability hook after the config's own hooks."""
+    ``val_interval`` epochs and (``instability``) the instability hook after the config's
+    own hooks."""
     from mmengine.config import Config
     hooks = Config.fromfile(config).to_dict().get('custom_hooks', [])
-    hooks.append(dict(type='MatchingInstabilityHook'))
+    if instability:
+        hooks.append(dict(type='MatchingInstabilityHook'))
     run_dir.mkdir(parents=True, exist_ok=True)
     wrapped = run_dir / f'{Path(config).stem}_seed{seed}.py'
     wrapped.write_text(f"_base_ = '{Path(config).resolve()}'\n"
@@ -98,18 +106,20 @@ def wrapped_config(config: str, run_dir: Path, seed: int, val_interval: int) -> 
 
 
 def train_seeds(configs: Dict[str, str], root: Path, seeds: Sequence[int], jobs: int,
-                val_interval: int, options: Sequence[str]) -> Dict[str, List[Dict]]:
+                val_interval: int, options: Sequence[str],
+                keys: Sequence[str] = (AP_KEY, IS_KEY)) -> Dict[str, List[Dict]]:
     """Trains every (config, seed), ``jobs`` at a time, into ``root/<name>/seed<s>``;
-    returns per name the seeds' results (``seed`` and the AP / IS curves)."""
+    returns per name the seeds' results (``seed`` and the curves of ``keys``; the
+    instability hook runs if ``IS_KEY`` is one of them)."""
     runs = {root / name / f'seed{seed}': (name, seed) for seed in seeds for name in configs}
 
     def record(run_dir: Path) -> None:
         result = dict(seed=runs[run_dir][1],
-                      curves=curves_of(run_dir / 'train', (AP_KEY, IS_KEY)))
+                      curves=curves_of(run_dir / 'train', keys))
         (run_dir / 'result.json').write_text(json.dumps(result))
 
     train_side_by_side([(run_dir, functools.partial(wrapped_config, configs[name], run_dir,
-                                                    seed, val_interval))
+                                                    seed, val_interval, IS_KEY in keys))
                         for run_dir, (name, seed) in runs.items()
                         if not (run_dir / 'result.json').is_file()], jobs, options, record)
     return {name: [json.loads((root / name / f'seed{seed}' / 'result.json').read_text())
@@ -177,13 +187,14 @@ def main() -> None:
     args = parse_args()
     root = Path(args.work_dir)
     configs = dict(zip(NAMES, (args.baseline, args.dn)))
+    keys = (args.metric, ) + (() if args.no_instability else (IS_KEY, ))
     results = train_seeds(configs, root, args.seeds, args.jobs, args.val_interval,
-                          args.cfg_options)
+                          args.cfg_options, keys)
     seeds = len(args.seeds)
     labels = {'baseline': Path(args.baseline).stem, 'dn': Path(args.dn).stem}
-    summary = dict(seeds=list(args.seeds), configs=configs)
+    summary = dict(seeds=list(args.seeds), configs=configs, metric=args.metric)
     spread = f'mean ± sd over seeds {args.seeds}' if seeds > 1 else f'seed {args.seeds[0]}'
-    for key in (AP_KEY, IS_KEY):
+    for key in keys:
         bands = {name: band_of(results[name], key) for name in NAMES}
         out = root / f"{key.replace('/', '_')}.png"
         plot_bands({labels[name]: bands[name] for name in NAMES}, key, out)
@@ -192,7 +203,7 @@ def main() -> None:
         print(f'\n{key}, {spread} ({out}):\n')
         print(markdown_table(['epoch', labels['baseline'], labels['dn'], 'DN - baseline'],
                              rows))
-        if key == AP_KEY and bands['baseline']:
+        if key == args.metric and bands['baseline']:
             final_epoch, final, _ = bands['baseline'][-1]
             print(f"\nThe baseline's final {'mean ' if seeds > 1 else ''}AP ({final:.3f}, "
                   f"epoch {final_epoch}) is reached by the DN "

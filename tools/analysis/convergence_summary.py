@@ -1,10 +1,11 @@
 """Puts several ``compare_convergence.py`` results side by side: the toy Table 3 on seeds.
 
 Reads each work dir's ``summary.json`` and prints one row per comparison: the seeds, the
-last evaluated epoch, both final bbox APs (mean ± sd over the seeds), DN's lead, the first
-epoch at which DN's mean reaches the baseline's final mean, and the last epoch's matching
-instability of both. Draws every comparison's AP (and IS) curves with their ±1 sd bands
-as panels of one figure.
+last evaluated epoch, both final APs (bbox, or the ``--metric`` compared; mean ± sd over
+the seeds), DN's lead, the first epoch at which DN's mean reaches the baseline's final
+mean, and the last epoch's matching instability of both (if measured). Draws every
+comparison's AP curves, and IS curves, with their ±1 sd bands as panels of one figure each
+(``ap_panels.png``, ``instability_panels.png``).
 
 Example (two pairs on two looks of the demo set)::
 
@@ -48,16 +49,32 @@ def read_summary(work_dir: Path) -> Dict:
     return json.loads(path.read_text())
 
 
+def metric_of(summary: Dict) -> str:
+    """The validation key a comparison compared (bbox mAP unless ``--metric``)."""
+    return summary.get('metric', AP_KEY)
+
+
 def summary_row(title: str, summary: Dict) -> List[str]:
-    """One comparison's row of :data:`HEADER` (values of the last evaluated epoch)."""
+    """One comparison's row of :data:`HEADER` (values of the last evaluated epoch; the
+    metric follows the title unless it is bbox mAP; IS '—' if not measured)."""
     seeds = len(summary['seeds'])
-    ap, instability = summary[AP_KEY], summary[IS_KEY]
+    metric = metric_of(summary)
+    ap = summary[metric]
     (epoch, base, base_sd), (_, dn, dn_sd) = (ap[name][-1] for name in NAMES)
     reached = ap['dn_reaches_baseline_final']
-    return [title, ', '.join(map(str, summary['seeds'])), str(epoch),
+    instability = summary.get(IS_KEY)
+    return [title if metric == AP_KEY else f'{title} ({metric})',
+            ', '.join(map(str, summary['seeds'])), str(epoch),
             format_value(base, base_sd, seeds), format_value(dn, dn_sd, seeds),
             f'{dn - base:+.3f}', f'{reached} of {epoch}' if reached else 'never',
-            ' / '.join(f'{instability[name][-1][1]:.2f}' for name in NAMES)]
+            ' / '.join(f'{instability[name][-1][1]:.2f}' for name in NAMES)
+            if instability else '—']
+
+
+def panels_of(summaries: Dict[str, Dict], keys: Dict[str, str]) -> Dict[str, Dict]:
+    """Per comparison that has its key (``keys[title]``): both configs' bands of it."""
+    return {title: {LABELS[name]: s[keys[title]][name] for name in NAMES}
+            for title, s in summaries.items() if keys[title] in s}
 
 
 def main() -> None:
@@ -70,13 +87,15 @@ def main() -> None:
     print(markdown_table(HEADER, [summary_row(t, s) for t, s in summaries.items()]))
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for key in (AP_KEY, IS_KEY):
-        panels = {title: {LABELS[name]: s[key][name] for name in NAMES}
-                  for title, s in summaries.items()}
-        out = out_dir / f"{key.replace('/', '_')}_panels.png"
-        plot_panels(panels, key, out, columns=args.columns, bands=True)
-        print(out)
-
+    metrics = {title: metric_of(s) for title, s in summaries.items()}
+    ap_label = metrics[titles[0]] if len(set(metrics.values())) == 1 else 'mAP'
+    for name, keys, label in (('ap', metrics, ap_label),
+                              ('instability', dict.fromkeys(summaries, IS_KEY), IS_KEY)):
+        panels = panels_of(summaries, keys)
+        if panels:
+            out = out_dir / f'{name}_panels.png'
+            plot_panels(panels, label, out, columns=args.columns, bands=True)
+            print(out)
 
 if __name__ == '__main__':
     main()
