@@ -10,7 +10,7 @@ import pytest
 from ..conftest import REPO, data_options, run_tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
-from compare_convergence import (convergence_table, distance_table,  # noqa: E402
+from compare_convergence import (band_of, convergence_table, distance_table,  # noqa: E402
                                  first_epoch_reaching, mean_and_sd, wrapped_config)
 
 
@@ -45,6 +45,14 @@ def test_distance_table_mean_and_sd_over_seeds_and_no_box_column_for_points():
                  'dn': [dict(centre=0.1), dict(centre=0.3)]}
     rows = distance_table(distances, {'baseline': 'a', 'dn': 'b'})
     assert rows == [['a', '0.600 ± 0.141', '0.300 ± 0.141'], ['b', '—', '0.200 ± 0.141']]
+
+
+def test_a_result_without_the_metric_names_its_seed():
+    results = [dict(seed=0, curves={'coco/bbox_mAP': [[1, 0.1]]}),
+               dict(seed=1, curves={'coco/segm_mAP': [[1, 0.2]]})]
+    assert band_of(results[:1], 'coco/bbox_mAP') == [(1, 0.1, 0.0)]
+    with pytest.raises(KeyError, match=r"seed 1: no coco/bbox_mAP curve .*another --metric"):
+        band_of(results, 'coco/bbox_mAP')
 
 
 @pytest.mark.parametrize('instability', [True, False])

@@ -10,9 +10,11 @@ baseline's final mean, and the instability the same way; writes the AP and IS cu
 (PNG, mean with a ±1 sd band) and ``summary.json``. A run with its ``result.json`` is not
 trained again, and a training stopped part way resumes from its last checkpoint (its
 curves read across both parts; the instability hook keeps its vectors in checkpoints), so
-a stopped comparison continues where it stopped. ``--anchor-distance``
-adds the anchor-target distance (§3.2) of each run's last checkpoint on the test set, as
-``anchor_target_distance.py`` measures it, mean ± sd over the seeds.
+a stopped comparison continues where it stopped. ``--anchor-distance`` adds the
+anchor-target distance (§3.2) of each run's last checkpoint on the test set, as
+``anchor_target_distance.py`` measures it, mean ± sd over the seeds. ``--metric
+coco/segm_mAP --no-instability`` compares a mask pair (Mask2Former, whose head the
+instability hook does not support) by mask AP.
 
 Example (the `make demo` pair, 3 seeds, two trainings at a time)::
 
@@ -161,6 +163,13 @@ def distance_table(distances: Dict[str, List[Dict[str, float]]],
 
 
 def band_of(results: List[Dict], key: str) -> Band:
+    """``key``'s mean ± sd over the seeds' results, or an error naming the seed that has
+    no such curve (a run recorded with another ``--metric``)."""
+    for result in results:
+        if key not in result['curves']:
+            raise KeyError(f"seed {result['seed']}: no {key} curve in its result.json (it "
+                           f"has {sorted(result['curves'])}); was it run with another "
+                           '--metric?')
     return mean_and_sd([r['curves'][key] for r in results])
 
 

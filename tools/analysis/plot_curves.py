@@ -1,9 +1,10 @@
 """Plots per-epoch curves of several training runs (the paper's Figs. 1, 3 and 7).
 
 Reads each run's ``vis_data/scalars.json`` (MMEngine's LocalVisBackend; a work dir, whose
-timestamped runs, a training and its resumptions, are read in order, or one run dir), takes the lines that carry the key, with their epoch as x:
-``coco/bbox_mAP`` (validation, AP vs epoch) or ``matching_instability`` (written by
-``MatchingInstabilityHook``, IS vs epoch). One PNG per key, one line per run.
+timestamped runs, a training and its resumptions, are read in order, or one run dir) and
+takes the lines that carry the key, with their epoch as x: ``coco/bbox_mAP`` (validation,
+AP vs epoch) or ``matching_instability`` (written by ``MatchingInstabilityHook``, IS vs
+epoch). One PNG per key, one line per run.
 
 Example::
 
