@@ -97,5 +97,6 @@ def main() -> None:
             plot_panels(panels, label, out, columns=args.columns, bands=True)
             print(out)
 
+
 if __name__ == '__main__':
     main()

@@ -16,7 +16,7 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple, Union
+from typing import Any, Dict, List, Sequence, Tuple
 
 import matplotlib
 
@@ -62,16 +62,15 @@ def read_records(scalars: Path) -> List[Dict[str, Any]]:
     return records
 
 
-def read_curve(scalars: Union[Path, Sequence[Path]], key: str) -> List[Tuple[int, float]]:
-    """(epoch, value) of every line that has ``key`` in ``scalars``, one file or a
-    training's files oldest first (an epoch logged again after a resume takes its
-    later value).
+def read_curve(scalars: Sequence[Path], key: str) -> List[Tuple[int, float]]:
+    """(epoch, value) of every line that has ``key`` in ``scalars``, a training's files
+    oldest first (an epoch logged again after a resume takes its later value).
 
     Validation and hook lines carry the epoch as ``step``; training lines carry an
     ``epoch`` and are skipped (they are per-iteration).
     """
     points: Dict[int, float] = {}
-    for path in [scalars] if isinstance(scalars, Path) else scalars:
+    for path in scalars:
         for record in read_records(path):
             if key in record and 'epoch' not in record:
                 points[int(record['step'])] = float(record[key])
