@@ -46,8 +46,9 @@ class DNMask2FormerHead(Mask2FormerHead):
       mostly in padding dropped); later layers use the DN queries' own predictions, as
       Mask2Former does for its queries. A shifted mask that covers no cell by half (an
       object smaller than about a stride-32 cell: most of COCO's small objects) keeps
-      its highest-coverage cell, so that its query attends where its object is; only a
-      mask covering nothing (padding slots) falls back, as Mask2Former's empty masks do,
+      its highest-coverage cell (an edge cell mostly in padding if only such cells are
+      covered), so that its query attends where its object is; only a mask covering
+      nothing (padding slots) falls back, as Mask2Former's empty masks do,
       to attending everywhere.
     - **Self-attention**: the generator's mask: Eq. 7 (``dn_cfg`` options such as
       ``with_attn_mask=False`` act as for the other DN models).
@@ -154,26 +155,40 @@ class DNMask2FormerHead(Mask2FormerHead):
         """The first layer's masked-attention rows of the DN queries: True where a query
         may not attend: where its :meth:`shifted_coverage` is below 0.5, as Mask2Former
         thresholds its predicted masks, and at cells less than half inside the image;
-        a query none of whose cells reaches 0.5 keeps its highest-coverage cell.
+        a query none of whose cells reaches 0.5 keeps its highest-coverage cell (inside
+        the image if any there is covered at all, else at the image's edge).
 
         Returns:
             Tensor: (bs, P*M, h*w) bool.
         """
+        pad_shape = batch_data_samples[0].metainfo['batch_input_shape']
+        coverage = self.shifted_coverage(dn, size, pad_shape).flatten(2)
+        inside = self.inside_cells(size, batch_data_samples, coverage.device)
+        blocked = (coverage < 0.5) | ~inside
+        # A mask covering no cell by half (an object smaller than about a cell) keeps its
+        # highest-coverage cell, so that its query still attends where its object is:
+        # among the covered cells inside the image if there are any, else among the
+        # edge cells mostly in padding (a small object at the image's border); only a
+        # mask with no coverage at all (a padding slot) is left to attend everywhere.
+        score = coverage + (inside & (coverage > 0)).to(coverage.dtype)
+        best = torch.zeros_like(blocked).scatter_(-1, score.argmax(-1, keepdim=True), True)
+        return blocked & ~(best & (coverage.amax(-1, keepdim=True) > 0))
+
+    @staticmethod
+    def inside_cells(size: Tuple[int, int], batch_data_samples: SampleList,
+                     device: torch.device) -> Tensor:
+        """The cells of an (h, w) map of the padded batch that lie at least half inside
+        their image.
+
+        Returns:
+            Tensor: (bs, 1, h*w) bool.
+        """
         pad_h, pad_w = batch_data_samples[0].metainfo['batch_input_shape']
-        coverage = self.shifted_coverage(dn, size, (pad_h, pad_w)).flatten(2)
-        inside = coverage.new_zeros(len(batch_data_samples), 1, pad_h, pad_w)
+        inside = torch.zeros(len(batch_data_samples), 1, pad_h, pad_w, device=device)
         for b, sample in enumerate(batch_data_samples):
             img_h, img_w = sample.metainfo['img_shape'][:2]
             inside[b, :, :img_h, :img_w] = 1
-        inside = F.adaptive_avg_pool2d(inside, size).flatten(1)[:, None] >= 0.5
-        blocked = (coverage < 0.5) | ~inside
-        # A mask covering no cell by half (an object smaller than about a cell) keeps its
-        # highest-coverage cell inside the image, so that its query still attends where
-        # its object is; only a mask with no coverage at all (a padding slot) is left to
-        # attend everywhere.
-        coverage = coverage.masked_fill(~inside, 0)
-        best = torch.zeros_like(blocked).scatter_(-1, coverage.argmax(-1, keepdim=True), True)
-        return blocked & ~(best & (coverage.amax(-1, keepdim=True) > 0))
+        return F.adaptive_avg_pool2d(inside, size).flatten(1)[:, None] >= 0.5
 
     @staticmethod
     def shifted_coverage(dn: Dict, size: Tuple[int, int], pad_shape: Tuple[int, int]

@@ -126,6 +126,22 @@ def test_a_mask_smaller_than_a_cell_keeps_its_highest_coverage_cell(model):
     assert len(small) == 5  # every group's copy of the small object
 
 
+def test_a_small_mask_in_edge_cells_keeps_its_highest_coverage_cell(model):
+    """An image 72 x 100 px in the 96 x 128 batch: its bottom row and right column of
+    stride-32 cells lie less than half inside it. A small object in the bottom-left cell
+    covers only that cell; its rows keep it instead of attending everywhere."""
+    head = model.panoptic_head
+    masks = torch.zeros(1, 1, H, W, dtype=torch.uint8)
+    masks[0, 0, 66:72, 20:30] = 1
+    samples = mask_samples([1], img_shapes=[(72, 100)], masks=masks)
+    dn = dn_for(head, samples)
+    dn['shift'].zero_()  # coverage exactly the pooled mask: cell (2, 0) alone
+    rows = head.dn_cross_attn_mask(dn, (3, 4), samples).view(5, 12)
+    expected = torch.ones(12, dtype=torch.bool)
+    expected[2 * 4 + 0] = False
+    assert (rows == expected).all()
+
+
 def capture_layer0_cross_mask(model, monkeypatch):
     seen = {}
     layer = model.panoptic_head.transformer_decoder.layers[0]
