@@ -4,8 +4,9 @@ A denoising query reads its shifted ground-truth mask at the first decoder layer
 stride-32 map. Thresholded at half a cell, as Mask2Former thresholds its own masks, the
 mask of an object smaller than about a cell covers no cell, and its query would attend
 everywhere; :class:`~mmdn.models.dense_heads.DNMask2FormerHead` keeps such a mask's
-highest-coverage cell instead. These functions count, over training batches, the real denoising queries
-whose first-layer mask is empty under the threshold alone and as the head builds it.
+highest-coverage cell instead. These functions count, over training batches, the real
+denoising queries whose first-layer mask is empty under the threshold alone and as the
+head builds it.
 """
 import math
 from typing import Dict, List, Sequence, Tuple
