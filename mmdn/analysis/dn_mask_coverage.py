@@ -35,7 +35,8 @@ def first_layer_rows(head: torch.nn.Module, batch_data_samples: SampleList,
         dict: per real denoising query, N = P * K of them (K objects, P groups):
         ``area`` (N, ) its object's mask area in pixels; ``empty_at_half`` (N, ) bool,
         no cell inside the image covered by half; ``empty`` (N, ) bool, every cell
-        blocked in :meth:`DNMask2FormerHead.dn_cross_attn_mask` (attends everywhere).
+        blocked by :meth:`DNMask2FormerHead.blocked_cells`, the rule of its
+        ``dn_cross_attn_mask`` (attends everywhere).
     """
     gts = head.preprocess_gt([s.gt_instances for s in batch_data_samples],
                              [s.get('gt_sem_seg') for s in batch_data_samples])
@@ -44,7 +45,7 @@ def first_layer_rows(head: torch.nn.Module, batch_data_samples: SampleList,
     coverage = head.shifted_coverage(dn, size, pad_shape).flatten(2)  # (bs, P*M, h*w)
     inside = head.inside_cells(size, batch_data_samples, coverage.device)
     at_half = ((coverage >= 0.5) & inside).any(-1).flatten()
-    attends = (~head.dn_cross_attn_mask(dn, size, batch_data_samples)).any(-1).flatten()
+    attends = (~head.blocked_cells(coverage, inside)).any(-1).flatten()
     _, num_groups, group_size, _ = dn['shift'].shape
     # Slot b * M + m of group p is row (b * P + p) * M + m of the (bs * P * M) rows.
     image, slot = dn['slots'] // group_size, dn['slots'] % group_size

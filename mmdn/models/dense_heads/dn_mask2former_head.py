@@ -164,6 +164,19 @@ class DNMask2FormerHead(Mask2FormerHead):
         pad_shape = batch_data_samples[0].metainfo['batch_input_shape']
         coverage = self.shifted_coverage(dn, size, pad_shape).flatten(2)
         inside = self.inside_cells(size, batch_data_samples, coverage.device)
+        return self.blocked_cells(coverage, inside)
+
+    @staticmethod
+    def blocked_cells(coverage: Tensor, inside: Tensor) -> Tensor:
+        """:meth:`dn_cross_attn_mask`'s rule on given coverages.
+
+        Args:
+            coverage (Tensor): (bs, Q, h*w), :meth:`shifted_coverage` flattened.
+            inside (Tensor): (bs, 1, h*w) bool, :meth:`inside_cells`.
+
+        Returns:
+            Tensor: (bs, Q, h*w) bool, True where a query may not attend.
+        """
         blocked = (coverage < 0.5) | ~inside
         # A mask covering no cell by half (an object smaller than about a cell) keeps its
         # highest-coverage cell, so that its query still attends where its object is:
