@@ -44,16 +44,10 @@ def first_layer_rows(head: torch.nn.Module, batch_data_samples: SampleList,
     pad_shape = batch_data_samples[0].metainfo['batch_input_shape']
     coverage = head.shifted_coverage(dn, size, pad_shape).flatten(2)  # (bs, P*M, h*w)
     inside = head.inside_cells(size, batch_data_samples, coverage.device)
-    at_half = ((coverage >= 0.5) & inside).any(-1).flatten()
-    attends = (~head.blocked_cells(coverage, inside)).any(-1).flatten()
-    _, num_groups, group_size, _ = dn['shift'].shape
-    # Slot b * M + m of group p is row (b * P + p) * M + m of the (bs * P * M) rows.
-    image, slot = dn['slots'] // group_size, dn['slots'] % group_size
-    groups = torch.arange(num_groups, device=slot.device)
-    rows = ((image[:, None] * num_groups + groups) * group_size + slot[:, None]).flatten()
-    area = dn['masks'].flatten(1).sum(1).repeat_interleave(num_groups)
-    return dict(area=area.float().cpu(), empty_at_half=~at_half[rows].cpu(),
-                empty=~attends[rows].cpu())
+    at_half = head.real_slots(((coverage >= 0.5) & inside).any(-1), dn).flatten()  # (K*P, )
+    attends = head.real_slots((~head.blocked_cells(coverage, inside)).any(-1), dn).flatten()
+    area = dn['masks'].flatten(1).sum(1).repeat_interleave(dn['meta']['num_groups'])
+    return dict(area=area.float().cpu(), empty_at_half=~at_half.cpu(), empty=~attends.cpu())
 
 
 def empty_shares(batches: Sequence[Dict[str, Tensor]]) -> List[Tuple[str, int, float, float]]:

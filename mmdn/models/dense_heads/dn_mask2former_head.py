@@ -204,6 +204,21 @@ class DNMask2FormerHead(Mask2FormerHead):
         return F.adaptive_avg_pool2d(inside, size).flatten(1)[:, None] >= 0.5
 
     @staticmethod
+    def real_slots(t: Tensor, dn: Dict) -> Tensor:
+        """The real slots' rows of a per-query tensor of the DN part.
+
+        Args:
+            t (Tensor): (bs, P*M, ...), group-major along dim 1 as the DN queries.
+            dn (dict): :meth:`dn_queries`'s (``slots``, ``meta``).
+
+        Returns:
+            Tensor: (K, P, ...), object k's query of group p at [k, p].
+        """
+        groups = (dn['meta']['num_groups'], dn['meta']['group_size'])
+        t = t.unflatten(1, groups).transpose(1, 2)
+        return t.flatten(0, 1).index_select(0, dn['slots'])
+
+    @staticmethod
     def shifted_coverage(dn: Dict, size: Tuple[int, int], pad_shape: Tuple[int, int]
                          ) -> Tensor:
         """Each DN query's shifted mask on an (h, w) map of the padded image.
@@ -318,18 +333,13 @@ class DNMask2FormerHead(Mask2FormerHead):
             zero = sum(c.sum() for c in cls_scores) * 0 + sum(m.sum() for m in mask_preds) * 0
             losses = zero.expand(num_outputs, 3)
         else:
-            groups = (meta['num_groups'], meta['group_size'])
-
-            def real_slots(t: Tensor) -> Tensor:  # (bs, P*M, ...) -> (K, P, ...)
-                t = t.unflatten(1, groups).transpose(1, 2)
-                return t.flatten(0, 1).index_select(0, dn['slots'])
-            cls = torch.stack([real_slots(c) for c in cls_scores], 1)  # (K, outputs, P, C+1)
+            cls = torch.stack([self.real_slots(c, dn) for c in cls_scores], 1)  # (K, outs, P, C+1)
             shape = cls.shape[:3]
             labels = meta['labels'].flatten().index_select(0, dn['slots'])
             loss_cls = self.loss_cls(cls.flatten(0, 2), labels[:, None].expand(
                 -1, shape[1] * shape[2]).flatten(), reduction_override='none').view(shape)
             # Only the real slots' masks are copied: (K, outputs, P, h, w).
-            masks = torch.stack([real_slots(m) for m in mask_preds], 1)
+            masks = torch.stack([self.real_slots(m, dn) for m in mask_preds], 1)
             loss_mask, loss_dice = point_mask_losses(
                 self.loss_mask, self.loss_dice, masks, dn['masks'], self.num_points,
                 self.oversample_ratio, self.importance_sample_ratio)
