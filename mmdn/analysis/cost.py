@@ -87,11 +87,12 @@ class ModelCost:
         if self.device.startswith('cuda'):
             torch.cuda.synchronize()
 
-    def train_step(self) -> None:
-        """Forward, loss, backward and optimizer step."""
+    def train_step(self) -> Dict[str, torch.Tensor]:
+        """Forward, loss, backward and optimizer step; returns the logged losses."""
         self.model.train()
-        self.model.train_step(self.batch, self.optim_wrapper)
+        log_vars = self.model.train_step(self.batch, self.optim_wrapper)
         self._sync()
+        return log_vars
 
     @torch.no_grad()
     def test_step(self) -> None:

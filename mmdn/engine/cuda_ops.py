@@ -1,8 +1,8 @@
 """Whether mmcv's compiled ops run on CUDA, checked once at install time.
 
 mmcv builds its CUDA kernels only when the CUDA toolkit (``nvcc``) is found at build time
-(or ``FORCE_CUDA=1``); otherwise it installs without them, and on a GPU machine the first
-training step fails inside the deformable attention (DAB-Deformable-DETR, DINO,
+(``MMDN_CUDA=1 make install`` sees to it); otherwise it installs without them, and on a
+GPU machine the first training step fails inside the deformable attention (DAB-Deformable-DETR, DINO,
 Mask2Former) or RoIAlign (Faster R-CNN, SAM-DETR). ``tools/install.sh`` ends with
 
     python -m mmdn.engine.cuda_ops
@@ -16,10 +16,10 @@ from typing import Optional
 
 import torch
 
-FIX = ('Rebuild mmcv with its CUDA ops: install the CUDA toolkit matching torch '
-       '(torch.version.cuda = {cuda}; `nvcc --version`), then `{pip} uninstall -y mmcv` '
-       'and run `FORCE_CUDA=1 make install` again, with TORCH_SPEC / TORCH_INDEX choosing a '
-       'torch build for that CUDA (README, "Install").')
+FIX = ('Rebuild mmcv with its CUDA ops: `{pip} uninstall -y mmcv`, then `MMDN_CUDA=1 make '
+       'install`, which compiles them against this torch (CUDA {cuda}) with a toolkit of that '
+       'CUDA (`nvcc`) from the machine or, for CUDA 13 and later, from PyPI; TORCH_SPEC / '
+       'TORCH_INDEX choose another torch build (docs/get_started.md, "GPU").')
 
 
 def probe_ops(device: str) -> None:

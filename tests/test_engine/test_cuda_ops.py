@@ -25,8 +25,8 @@ def test_mmcv_built_without_cuda_ops_is_named_with_the_fix(sees_cuda, monkeypatc
         cuda_ops.main()
     message = str(err.value)
     assert 'torch sees CUDA but mmcv was built without its CUDA ops' in message
-    assert 'torch.version.cuda = 12.1' in message and 'FORCE_CUDA=1 make install' in message
-    assert 'TORCH_SPEC / TORCH_INDEX' in message
+    assert 'this torch (CUDA 12.1)' in message and 'MMDN_CUDA=1 make install' in message
+    assert 'uninstall -y mmcv' in message and 'TORCH_SPEC / TORCH_INDEX' in message
 
 
 def test_kernels_that_do_not_run_are_named(sees_cuda, monkeypatch):
