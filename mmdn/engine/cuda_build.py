@@ -43,6 +43,8 @@ FIRST_PYPI_NVCC = 13
 TOOLKIT_EXTRAS = 'nvcc,cccl'
 # CUDA library headers that torch's CUDA headers include (ATen/cuda/CUDAContextLight.h).
 TORCH_INCLUDES = ('cusparse.h', 'cublas_v2.h', 'cusolverDn.h')
+# Where a toolkit is looked for besides CUDA_HOME, CUDA_PATH and the PATH.
+DEFAULT_HOMES = ('/usr/local/cuda', )
 
 
 class BuildError(Exception):
@@ -151,7 +153,8 @@ def system_toolkit(cuda: str, env: Dict[str, str]) -> Optional[str]:
     (:data:`TORCH_INCLUDES`; a toolkit of nvcc alone lacks them)."""
     candidates = [str(Path(env[k]) / 'bin' / 'nvcc') for k in ('CUDA_HOME', 'CUDA_PATH')
                   if env.get(k)]
-    candidates += [shutil.which('nvcc', path=env.get('PATH')) or '', '/usr/local/cuda/bin/nvcc']
+    candidates += [shutil.which('nvcc', path=env.get('PATH')) or '']
+    candidates += [str(Path(home) / 'bin' / 'nvcc') for home in DEFAULT_HOMES]
     for nvcc in filter(os.path.exists, candidates):
         found, home = nvcc_version(nvcc), nvcc_home(nvcc)
         if (found and home and found.split('.')[0] == cuda.split('.')[0]
