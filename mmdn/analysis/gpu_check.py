@@ -60,6 +60,7 @@ class Row(NamedTuple):
 class Size(NamedTuple):
     """How large each check runs."""
     image: Tuple[int, int]  # (h, w) of the train-step batches
+    warmup: int  # untimed train steps of each model before the timed ones
     steps: int  # timed train steps of each model in the per-family check
     speed_iters: int  # timed iterations of each model in the speed check
     levels: Tuple[Tuple[int, int], ...]  # feature maps of the attention check
@@ -67,9 +68,9 @@ class Size(NamedTuple):
     rehearsal: Tuple[str, ...]  # options of tools/misc/rehearse_coco.py
 
 
-GPU_SIZE = Size((800, 1333), 3, 50, ((100, 167), (50, 84), (25, 42), (13, 21)), 900,
+GPU_SIZE = Size((800, 1333), 2, 3, 50, ((100, 167), (50, 84), (25, 42), (13, 21)), 900,
                 ('--keep-backbone', '--scale', '1.0'))
-CPU_SIZE = Size((64, 96), 1, 2, ((12, 16), (6, 8)), 20, ('--scale', '0.25'))
+CPU_SIZE = Size((64, 96), 0, 1, 1, ((12, 16), (6, 8)), 20, ('--scale', '0.25'))
 
 
 def _relative(diff: torch.Tensor, ref: torch.Tensor) -> float:
@@ -162,7 +163,7 @@ def _step(model: ModelCost, device: str) -> Tuple[float, float, Optional[float]]
 def train_step_rows(pairs: Sequence[Tuple[str, str]], device: str, size: Size,
                     objects: int = 7) -> List[Row]:
     """For each pair and precision (float32, then ``--amp``'s: float16 on CUDA, bfloat16
-    elsewhere): one warm-up and ``size.steps`` timed train steps of each model (random
+    elsewhere): ``size.warmup`` and ``size.steps`` timed train steps of each model (random
     weights, 2 images, ``objects`` boxes each); the losses finite, median step times and
     peak memory, DN / baseline."""
     rows = []
@@ -178,7 +179,8 @@ def train_step_rows(pairs: Sequence[Tuple[str, str]], device: str, size: Size,
             measured = []
             for cfg in cfgs:
                 model = ModelCost(cfg, size.image, 2, objects, device)
-                model.train_step()
+                for _ in range(size.warmup):
+                    model.train_step()
                 steps = [_step(model, device) for _ in range(size.steps)]
                 peaks = [s[2] for s in steps if s[2] is not None]
                 measured.append((steps[-1][0], statistics.median(s[1] for s in steps),
@@ -197,22 +199,22 @@ def train_step_rows(pairs: Sequence[Tuple[str, str]], device: str, size: Size,
 
 def speed_rows(device: str, size: Size, objects: int = 7) -> List[Row]:
     """The flagship pair in float32 over ``size.speed_iters`` train steps each,
-    alternating, after 3 warm-up steps: median step times and their ratio, and the
+    alternating, after ``size.warmup`` more: median step times and their ratio, and the
     forward GFLOPs an image in training (the paper: DN adds 0.1 %)."""
     models = [ModelCost(_config(name, False), size.image, 2, objects, device)
               for name in FLAGSHIP]
     times: List[List[float]] = [[], []]
-    for step in range(3 + size.speed_iters):
+    for step in range(size.warmup + size.speed_iters):
         for i in ((0, 1) if step % 2 == 0 else (1, 0)):
             start = time.perf_counter()
             models[i].train_step()
-            if step >= 3:
+            if step >= size.warmup:
                 times[i].append(time.perf_counter() - start)
     (time_a, time_b) = (statistics.median(t) for t in times)
     flops = [m.gflops_per_image()[0] for m in models]
     check = f'{FLAGSHIP[0]} / {FLAGSHIP[1]}'
     return [
-        Row(check, f'median of {size.speed_iters} train steps',
+        Row(check, f'train step, median of {size.speed_iters}',
             f'{time_a:.3f} / {time_b:.3f} s ({time_b / time_a:.3f}x)', 'info'),
         Row(check, 'train GFLOPs / image',
             f'{flops[0]:.1f} / {flops[1]:.1f} ({(flops[1] / flops[0] - 1) * 100:+.2f} %)', 'info'),
@@ -222,25 +224,29 @@ def speed_rows(device: str, size: Size, objects: int = 7) -> List[Row]:
 def launcher_rows(work_dir: str, size: Size) -> List[Row]:
     """The flagship through ``tools/dist_train.sh`` (train, resume) and
     ``tools/dist_test.sh`` in one process on the COCO rehearsal set
-    (``tools/misc/rehearse_coco.py``): its steps and the test's bbox mAP."""
+    (``tools/misc/rehearse_coco.py``, its output in ``WORK_DIR/rehearse_coco.log``): its
+    time and the test's bbox mAP."""
+    os.makedirs(work_dir, exist_ok=True)
     cmd = [sys.executable, osp.join(REPO, 'tools', 'misc', 'rehearse_coco.py'),
            osp.join(REPO, 'configs', f'{FLAGSHIP[1]}.py'), '--processes', '1',
            '--train-images', '7', '--dense-objects', '100', '--work-dir', work_dir,
            '--port', '29680', *size.rehearsal]
     env = dict(os.environ)
     env['PATH'] = f'{osp.dirname(sys.executable)}{os.pathsep}{env["PATH"]}'
+    log = osp.join(work_dir, 'rehearse_coco.log')
     start = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+    with open(log, 'w') as f:
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=REPO)
     took = time.time() - start
     check = f'{FLAGSHIP[1]}: dist_train.sh, resume, dist_test.sh'
+    lines = open(log).read().strip().splitlines()
     if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines()
-        return [Row(check, '1 process', f'failed: {lines[-1] if lines else proc.returncode}',
+        return [Row(check, '1 process', f'failed ({log}): {lines[-1] if lines else ""}',
                     'FAIL')]
-    log = open(osp.join(work_dir, 'test.log')).read()
-    found = re.findall(r'coco/bbox_mAP: (-?[\d.]+)', log)
+    found = re.findall(r'coco/bbox_mAP: (-?[\d.]+)',
+                       open(osp.join(work_dir, 'test.log')).read())
     return [Row(check, '1 process', f'passed in {took:.0f} s, test bbox mAP '
-                f'{found[-1] if found else "?"}', 'ok')]
+                f'{found[-1] if found else "?"}', 'ok' if found else 'FAIL')]
 
 
 def check(device: str, work_dir: str, pairs: Sequence[Tuple[str, str]] = PAIRS,
