@@ -3,7 +3,7 @@ PY := $(or $(MMDN_VENV),$(CURDIR)/.venv)/bin/python
 DEMO_CONFIG ?= configs/demo/dn_deformable_detr_pp_r18_fast_demo.py
 DEMO_WORK_DIR ?= work_dirs/demo
 
-.PHONY: install demo demo-dn-dab-detr test test-quick
+.PHONY: install demo demo-dn-dab-detr test test-quick check-gpu
 
 install:
 	bash tools/install.sh
@@ -31,3 +31,8 @@ test: install
 test-quick: install
 	$(TEST_ENV) $(PY) -m pytest tests -q -n $(TEST_WORKERS) -m "not slow" \
 		--ignore=tests/test_tools --ignore=tests/test_configs $(PYTEST_ARGS)
+
+# The GPU acceptance check (docs/get_started.md, "GPU"): one table, a few minutes on one
+# GPU; it refuses without CUDA. CHECK_GPU_ARGS='--device cpu' runs it small on the CPU.
+check-gpu: install
+	$(PY) tools/misc/check_gpu.py $(CHECK_GPU_ARGS)
