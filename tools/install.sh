@@ -26,7 +26,8 @@ if [[ -z ${MMDN_CUDA:-} ]]; then
   nvidia-smi -L 2>/dev/null | grep -q '^GPU' && MMDN_CUDA=1
 fi
 
-key=$(cat "$root"/requirements/*.txt "$root/setup.py" "$root/mmdn/engine/cuda_build.py" | sha256sum | cut -c1-16)-$torch_spec-$torch_index-cuda$MMDN_CUDA
+key=$(cat "$root"/requirements/*.txt "$root/setup.py" "$root/mmdn/engine/cuda_build.py" |
+  sha256sum | cut -c1-16)-$torch_spec-$torch_index-cuda$MMDN_CUDA
 stamp=$venv/.mmdn-install
 check='import mmdn, mmcv.ops, mmdet, mmengine, torch, onnx, onnxruntime; from mmcv.ops import MultiScaleDeformableAttention'
 if [[ -f $stamp && $(cat "$stamp") == "$key" ]] && "$venv/bin/python" -c "$check" 2>/dev/null; then
