@@ -82,7 +82,7 @@ if [[ $MMDN_CUDA == 1 ]]; then
     if [[ ! -f $src/setup.py ]]; then
       "$venv/bin/python" -m pip download --disable-pip-version-check --no-deps \
         --no-binary mmcv --no-build-isolation -d "$build" "$mmcv_req"
-      tar -xzf "$build/${mmcv_req/==/-}.tar.gz" -C "$build"
+      tar -xzf "$src.tar.gz" -C "$build"
     fi
     echo "compiling mmcv's ops for CUDA $MMDN_TORCH_CUDA, $TORCH_CUDA_ARCH_LIST, in $src (an hour or more on 2 cores)"
     MAX_JOBS=${MAX_JOBS:-$(nproc)} "$venv/bin/python" -m pip wheel --disable-pip-version-check \

@@ -3,7 +3,8 @@
 mmcv builds its CUDA kernels only when the CUDA toolkit (``nvcc``) is found at build time
 (``MMDN_CUDA=1 make install`` sees to it); otherwise it installs without them, and on a
 GPU machine the first training step fails inside the deformable attention
-(DAB-Deformable-DETR, DINO, Mask2Former) or RoIAlign (Faster R-CNN, SAM-DETR). ``tools/install.sh`` ends with
+(DAB-Deformable-DETR, DINO, Mask2Former) or RoIAlign (Faster R-CNN, SAM-DETR).
+``tools/install.sh`` ends with
 
     python -m mmdn.engine.cuda_ops
 
