@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmdet.models.layers.transformer import inverse_sigmoid
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import get_box_tensor
@@ -273,8 +274,14 @@ class DnBoxNoiser(BaseModule):
         """
         size = boxes[..., 2:]
         half_range = torch.cat([size, size], dim=-1) * self.noise_scale
-        uniform = torch.empty_like(half_range).uniform_(-1, 1)
-        return torch.addcmul(boxes, uniform, half_range).clamp_(min=0, max=1)
+        return torch.addcmul(boxes, self.draw_box_noise(half_range), half_range).clamp_(
+            min=0, max=1)
+
+    def draw_box_noise(self, like: Tensor) -> Tensor:
+        """The random part of :meth:`apply_box_noise`: U(-1, 1) of ``like``'s shape,
+        (bs, P, M, 4). The one place box noise is drawn (a seam where a comparison with
+        another implementation replays that one's draws)."""
+        return torch.empty_like(like).uniform_(-1, 1)
 
     def noise_labels(self, labels: Tensor, clean: bool) -> Tensor:
         """The groups' labels (bs, P, M): unchanged here (no label noise)."""
@@ -399,8 +406,16 @@ class DnQueryGenerator(DnBoxNoiser):
 
     def apply_label_noise(self, labels: Tensor) -> Tensor:
         """Label flipping of §4.3: each label becomes a uniform real class w.p. γ."""
-        flip = torch.rand(labels.shape, device=labels.device) < self.label_noise_ratio
-        return torch.where(flip, torch.randint_like(labels, self.num_classes), labels)
+        chance, classes = self.draw_label_noise(labels)
+        return torch.where(chance < self.label_noise_ratio, classes, labels)
+
+    def draw_label_noise(self, labels: Tensor) -> Tuple[Tensor, Tensor]:
+        """The random part of :meth:`apply_label_noise` for (bs, P, M) labels: U(0, 1)
+        draws (a label flips where its draw is below γ) and uniform real classes (what
+        it flips to), each of ``labels``' shape. The one place label noise is drawn (see
+        :meth:`draw_box_noise`)."""
+        return (torch.rand(labels.shape, device=labels.device),
+                torch.randint_like(labels, self.num_classes))
 
     def noise_labels(self, labels: Tensor, clean: bool) -> Tensor:
         """The groups' labels (bs, P, M), flipped with probability γ unless ``clean``
@@ -446,9 +461,11 @@ class DnQueryGenerator(DnBoxNoiser):
         # Padding slots get zero content and a zero anchor (the image centre, half size).
         keep = dn_meta['valid'].view(bs, 1, group_size, 1).to(self.indicator.dtype)
         dn_query = F.embedding(noised_labels, self.content_table()) * keep
-        # The official inverse sigmoid's eps: a coordinate clamped to 0 or 1 sits at
-        # logit ±6.9, where the sigmoid still passes 1e-3 of the gradient.
-        dn_anchor = torch.logit(noised_boxes, eps=1e-3) * keep
+        # The official inverse sigmoid, eps 1e-3: a coordinate clamped to 0 or 1 sits
+        # at logit ±log(1000) = ±6.908, where the sigmoid still passes 1e-3 of the
+        # gradient. (torch.logit clamps x itself to [eps, 1 - eps]: ±log(999), 1e-3 off
+        # the official anchor of every box noised to the border.)
+        dn_anchor = inverse_sigmoid(noised_boxes, eps=1e-3) * keep
         attn_mask = None
         if self.with_attn_mask and (num_dn > 0 or num_matching_groups > 1):
             attn_mask = dn_attention_mask(num_groups, group_size, num_matching_queries,

@@ -263,14 +263,44 @@ def test_mask_cache_holds_a_bounded_amount_of_boolean_masks():
                        eq7_by_definition(5, 1000, 300, rows=range(3990, 5010)))
 
 
-def test_dn_anchors_take_the_official_inverse_sigmoid_eps():
-    """Boxes clamped to the image's border sit at logit ±log(0.999 / 0.001)."""
+def test_dn_anchors_take_the_official_inverse_sigmoid():
+    """Coordinates clamped to the image's border sit at the official ±log(1 / 0.001)
+    (its inverse sigmoid clamps 1 - x and x at 1e-3; ``torch.logit`` would clamp x to
+    [0.001, 0.999], ±log(999): 1e-3 off for every box noised to the border, as the
+    training-parity tool measured)."""
     gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=1, with_box_noise=False)
     samples = make_samples([1])
     samples[0].gt_instances.bboxes = torch.tensor([[0., 0., 80., 64.]])  # the whole image
     _, anchor, _, _ = gen(samples, 3)
-    limit = math.log(0.999 / 0.001)
+    limit = math.log(1000)
     torch.testing.assert_close(anchor[0, 0], torch.tensor([0., 0., limit, limit]))
+
+
+def test_noise_is_the_formula_of_its_draws():
+    """Given the draws (the seam the parity tool replays the official ones through), the
+    noised queries are §4.3's formula computed by hand: a label flips where its draw is
+    below γ; cx += u λ1 w / 2, cy += u λ1 h / 2, w *= 1 + u λ2, h *= 1 + u λ2, clamped."""
+    l1, l2, gamma = 0.4, 0.3, 0.2
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=2,
+                           box_noise_scale=(l1, l2), label_noise_ratio=gamma)
+    samples = make_samples([2, 1])
+    samples[0].gt_instances.bboxes[1] = torch.tensor([0., 0., 80., 64.])  # the whole image
+    chance = torch.tensor([[[0.1, 0.5], [0.3, 0.19]], [[0.9, 1.], [0.05, 1.]]])
+    classes = torch.tensor([[[4, 4], [2, 5]], [[1, 0], [3, 0]]])
+    u = torch.linspace(-1, 1, 2 * 2 * 2 * 4).view(2, 2, 2, 4)
+    u[0, 1, 1, 2] = 0.9  # the whole image's width grows past it
+    gen.draw_label_noise = lambda labels: (chance, classes)
+    gen.draw_box_noise = lambda like: u
+    labels, boxes, meta = gen.noised_groups(samples)
+    for b, p, m in [(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (1, 0, 0), (1, 1, 0)]:
+        label = meta['labels'][b, m]
+        assert labels[b, p, m] == (classes[b, p, m] if chance[b, p, m] < gamma else label)
+        cx, cy, w, h = meta['boxes'][b, m].tolist()
+        du = u[b, p, m].tolist()
+        expected = torch.tensor([cx + du[0] * l1 * w / 2, cy + du[1] * l1 * h / 2,
+                                 w * (1 + du[2] * l2), h * (1 + du[3] * l2)]).clamp(0, 1)
+        torch.testing.assert_close(boxes[b, p, m], expected)
+    assert boxes[0, 1, 1, 2] == 1  # clamped
 
 
 def test_noising_needs_no_host_device_synchronisation():

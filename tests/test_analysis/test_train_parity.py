@@ -1,0 +1,108 @@
+"""The training-parity tool's parts that need no official checkout: the official noise
+draws mapped to this repository's layout, loss names, and what it refuses."""
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from mmdn.analysis.official_dn_detr import CHECKOUT_FILES, NoiseReplay
+from mmdn.analysis.train_parity import official_loss_name, parity_batches, replayed_draws
+from mmdn.converters import COCO_CATEGORY_IDS
+
+from ..conftest import run_tool
+
+TOOL = 'tools/analysis/official_train_parity.py'
+
+
+def test_official_draws_land_on_the_same_objects_and_groups():
+    """The official code lays the K objects of the batch out group by group (p * K + k,
+    the images' objects concatenated); here per image, group and slot."""
+    counts, groups = [2, 0, 1], 2  # K = 3, M = 2, an image without objects
+    total = sum(counts)
+    label_p = torch.arange(groups * total, dtype=torch.float) / 10  # element f: f / 10
+    box_u = torch.arange(groups * total * 4, dtype=torch.float).view(-1, 4) / 100
+    flipped = torch.tensor([1, 5])
+    new_labels = torch.tensor([COCO_CATEGORY_IDS[7], COCO_CATEGORY_IDS[79]])
+    (chance, classes), boxes = replayed_draws(
+        dict(label_p=label_p, flipped=flipped, new_labels=new_labels, box_u=box_u),
+        counts, groups)
+    assert chance.shape == (3, groups, 2) and boxes.shape == (3, groups, 2, 4)
+    # Image 0's objects are k = 0, 1; image 2's object is k = 2.
+    for b, m, k in [(0, 0, 0), (0, 1, 1), (2, 0, 2)]:
+        for p in range(groups):
+            f = p * total + k
+            assert chance[b, p, m] == label_p[f]
+            torch.testing.assert_close(boxes[b, p, m], box_u[f] * 2 - 1)
+    assert classes[0, 0, 1] == 7 and classes[2, 1, 0] == 79  # f = 1 and f = 5, as labels
+    # Padding slots: no flip, no box noise.
+    assert (chance[1] == 1).all() and (chance[2, :, 1] == 1).all()
+    assert (boxes[1] == 0).all() and (boxes[2, :, 1] == 0).all()
+
+
+def test_noise_replay_draws_category_ids_and_records_them():
+    replay = NoiseReplay(torch.Generator().manual_seed(0), keep_first_flip=True)
+    labels = torch.tensor([5, 90, 5, 90])
+    replay.start_batch(labels)
+    with replay:
+        p = torch.rand_like(labels.float())
+        chosen = torch.tensor([1, 3])
+        new = torch.randint_like(chosen, 0, 91)
+        u = torch.rand_like(torch.zeros(4, 4))
+    assert torch.rand_like is not replay._rand_like  # restored
+    draw = replay.draws[0]
+    assert torch.equal(draw['label_p'], p) and torch.equal(draw['box_u'], u)
+    assert new[0] == 90  # the first flip lands on its object's own class
+    assert all(int(i) in COCO_CATEGORY_IDS for i in new)
+    assert torch.equal(draw['flipped'], chosen) and torch.equal(draw['new_labels'], new)
+
+
+def test_loss_names():
+    assert official_loss_name('loss_ce') == 'loss_cls'
+    assert official_loss_name('loss_giou_3') == 'd3.loss_iou'
+    assert official_loss_name('tgt_loss_bbox_0') == 'd0.dn_loss_bbox'
+    assert official_loss_name('tgt_loss_ce') == 'dn_loss_cls'
+    for logged in ('class_error', 'cardinality_error_2', 'loss_xy', 'tgt_class_error_1'):
+        assert official_loss_name(logged) is None
+
+
+def test_batches_cover_padding_empty_images_and_the_border():
+    batches = parity_batches(3, [(32, 48), (40, 24)])
+    assert [len(x) for x in batches[0].labels] == [3, 5]
+    assert len(batches[1].labels[0]) == 0
+    inputs, mask = batches[0].padded()
+    assert inputs.shape == (2, 3, 40, 48) and mask[0, 32:].all() and not mask[0, :32].any()
+    for batch in batches:
+        for boxes in batch.boxes:
+            if len(boxes):
+                left, right = boxes[:, 0] - boxes[:, 2] / 2, boxes[:, 0] + boxes[:, 2] / 2
+                assert left[0].abs() < 1e-6 and (right[-1] - 1).abs() < 1e-6
+
+
+@pytest.fixture(scope='module')
+def fake_checkout(tmp_path_factory) -> Path:
+    """A folder with a checkout's files (empty): enough to pass the checkout check."""
+    root = tmp_path_factory.mktemp('dn_detr')
+    for name in CHECKOUT_FILES:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).touch()
+    return root
+
+
+@pytest.mark.parametrize('case,message', [
+    ('not_a_checkout', 'is not a DN-DETR checkout .*: main.py is missing'),
+    ('family', "has no family 'dn_dino'"),
+    ('config', "not official dn_dab_detr_r50: type 'DNDeformableDETR'"),
+])
+def test_bad_input_is_refused_and_nothing_written(case, message, fake_checkout, tmp_path):
+    root = tmp_path / 'empty' if case == 'not_a_checkout' else fake_checkout
+    root.mkdir(exist_ok=True)
+    family = 'dn_dino' if case == 'family' else 'dn_dab_detr_r50'
+    out = tmp_path / 'table.md'
+    args = [TOOL, str(root), '--family', family, '--out', str(out)]
+    if case == 'config':
+        args += ['--config', 'configs/dn_deformable_detr_r50_50e.py']
+    result = run_tool(args)
+    assert result.returncode == 1, result.stderr
+    assert re.search(message, result.stderr), result.stderr
+    assert not out.exists()
