@@ -22,9 +22,11 @@ import argparse
 import sys
 from pathlib import Path
 
+import torch
+
 from mmdet.utils import register_all_modules
 from mmdn.analysis.official_dn_detr import FAMILIES, OfficialCodeError
-from mmdn.analysis.train_parity import format_table, train_parity
+from mmdn.analysis.train_parity import format_table, make_fixture, train_parity
 from mmdn.engine import write_atomically
 from mmdn.engine.quiet_logger import quiet_logger
 
@@ -33,12 +35,15 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('official', help='a checkout of github IDEA-Research/DN-DETR')
-    parser.add_argument('--family', required=True, help=f'one of {", ".join(FAMILIES)}')
+    parser.add_argument('--family', default='dn_dab_detr_r50',
+                        help=f'one of {", ".join(FAMILIES)}')
     parser.add_argument('--config', help="this repository's config (default: the one the "
                         'converter picks for the family)')
     parser.add_argument('--steps', type=int, default=10, help='optimizer steps (batches)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='also write the table and deviations here (Markdown)')
+    parser.add_argument('--fixture', help='instead, write the CI fixture here: the small '
+                        'DN-DAB-DETR of mmdn.analysis.train_parity.make_fixture, --steps steps')
     return parser.parse_args()
 
 
@@ -46,6 +51,12 @@ def main() -> None:
     args = parse_args()
     register_all_modules()
     quiet_logger('mmengine')
+    if args.fixture:
+        fixture = make_fixture(Path(args.official), args.steps, args.seed)
+        write_atomically(Path(args.fixture), lambda tmp: torch.save(fixture, tmp))
+        print(f'written: {args.fixture} ({Path(args.fixture).stat().st_size} bytes, official '
+              f'commit {fixture["official_commit"]})')
+        return
     try:
         rows, notes, _ = train_parity(Path(args.official), args.family, args.config,
                                       args.steps, args.seed)

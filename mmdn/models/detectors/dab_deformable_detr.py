@@ -9,9 +9,11 @@ from torch.nn.init import normal_
 
 from mmdet.models.detectors import DABDETR, DeformableDETR
 from mmdet.models.layers import DeformableDetrTransformerEncoder, SinePositionalEncoding
+from mmdet.models.layers.transformer import dab_detr_layers
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
 from ..layers import MultiLevelDABDetrTransformerDecoder
+from ..utils import official_inverse_sigmoid
 
 
 @MODELS.register_module()
@@ -98,14 +100,16 @@ class DABDeformableDETR(DABDETR):
     def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
                         memory_mask: Tensor, memory_pos: Tensor,
                         level_sizes: Tuple[int, ...]) -> Dict:
-        """The multi-level DAB decoder.
+        """The multi-level DAB decoder (its reference update with the official inverse
+        sigmoid, :func:`official_inverse_sigmoid`).
 
         Returns:
             dict: ``hidden_states`` (num_layers, bs, L, D) and ``references``
             (num_layers, bs, L, 4).
         """
-        hidden_states, references = self.decoder(
-            query=query, key=memory, query_pos=query_pos, key_pos=memory_pos,
-            key_padding_mask=memory_mask, level_sizes=level_sizes,
-            reg_branches=self.bbox_head.fc_reg)
+        with official_inverse_sigmoid(dab_detr_layers):
+            hidden_states, references = self.decoder(
+                query=query, key=memory, query_pos=query_pos, key_pos=memory_pos,
+                key_padding_mask=memory_mask, level_sizes=level_sizes,
+                reg_branches=self.bbox_head.fc_reg)
         return dict(hidden_states=hidden_states, references=references)

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from mmdet.models.layers.transformer import (DeformableDetrTransformerDecoder, MLP,
                                              coordinate_to_encoding, inverse_sigmoid)
+from ..utils import OFFICIAL_EPS
 
 
 class DABDeformablePPTransformerDecoder(DeformableDetrTransformerDecoder):
@@ -76,7 +77,7 @@ class DABDeformablePPTransformerDecoder(DeformableDetrTransformerDecoder):
                 reference_points=reference_points_input,
                 **kwargs)
             reference_points = (reg_branches[lid](query) +
-                                inverse_sigmoid(reference_points)).sigmoid().detach()
+                                inverse_sigmoid(reference_points, OFFICIAL_EPS)).sigmoid().detach()
             intermediate.append(query)
             intermediate_reference_points.append(reference_points)
         return torch.stack(intermediate), torch.stack(intermediate_reference_points)
