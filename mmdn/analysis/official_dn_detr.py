@@ -13,6 +13,8 @@ Nothing of the checkout is copied into this repository: it is read from the path
 import argparse
 import ast
 import contextlib
+import importlib
+import importlib.util
 import sys
 import types
 from pathlib import Path
@@ -129,12 +131,8 @@ def official_code(root: Path) -> Iterator[Path]:
     sys.modules['models'] = models
     sys.modules['MultiScaleDeformableAttention'] = types.ModuleType(
         'MultiScaleDeformableAttention')
-    stand_ins = {}
-    try:
-        import timm  # noqa: F401
-    except ImportError:
-        stand_ins = _timm_stand_in()
-        sys.modules.update(stand_ins)
+    stand_ins = {} if importlib.util.find_spec('timm') else _timm_stand_in()
+    sys.modules.update(stand_ins)
     sys.path.insert(0, str(root))
     try:
         yield root
@@ -175,7 +173,6 @@ def build_official(family: str, args: argparse.Namespace
     Returns:
         tuple: the model, the criterion and the family's ``dn_components`` module.
     """
-    import importlib
     package = check_family(family)['package']
     backbone = importlib.import_module(f'models.{package}.backbone')
     backbone.is_main_process = lambda: False  # torchvision's pretrained=False

@@ -7,14 +7,15 @@ converter (:mod:`mmdn.converters`), so both start from the same weights. For eac
 the official ``prepare_for_dn`` draws its noise (:class:`NoiseReplay`), and exactly those
 draws are replayed in this repository's generator through its draw methods
 (``draw_label_noise``, ``draw_box_noise``): each code then applies its own noise formula.
-Per step :func:`run_official` / :func:`run_mmdn` record a :class:`StepRecord` (the
-assignment of every decoder layer, every weighted loss term, every parameter's gradient
-under this repository's names); after the last step, the parameters. :func:`compare`
-turns two runs into the table of :class:`Row`.
+:class:`OfficialTrainer` and :class:`MmdnTrainer` each take a training step and record a
+:class:`StepRecord` (the assignment of every decoder layer, every weighted loss term,
+every parameter's gradient and update under this repository's names);
+:func:`run_in_lockstep` starts every step of both from the same state, and
+:func:`compare` turns the two runs into the table of :class:`Row`.
 
 The 80 / 91 class slots: the official class branches have 91 slots indexed by COCO id,
 11 of which are no category. Their biases are set to -30 before the conversion, so that
-their focal terms (which this repository's 80-slot head does not have) are below 1e-25.
+their focal terms (which this repository's 80-slot head does not have) are below 1e-38.
 """
 import contextlib
 import dataclasses
@@ -231,8 +232,8 @@ def grad_norm(grads: Sequence[Tensor]) -> float:
     return math.sqrt(sum(float(g.double().pow(2).sum()) for g in grads))
 
 
-class RecordingMatcher:
-    """Wraps a matcher's call, keeping each call's result in order."""
+class CallRecorder:
+    """Wraps a callable, keeping each call's result in order."""
 
     def __init__(self, call: Callable) -> None:
         self.call, self.results = call, []
@@ -307,10 +308,10 @@ class OfficialTrainer:
         self.settings = _compact(convert_official(_settings(model, self.optimizer),
                                                   self.family)[0])
         self.replay = NoiseReplay(generator, keep_first_flip=True)
-        self.matcher = RecordingMatcher(criterion.matcher.forward)
+        self.matcher = CallRecorder(criterion.matcher.forward)
         criterion.matcher.forward = self.matcher
         module = __import__(type(model).__module__, fromlist=['prepare_for_dn'])
-        self.prepare = RecordingMatcher(module.prepare_for_dn)
+        self.prepare = CallRecorder(module.prepare_for_dn)
         module.prepare_for_dn = self.prepare
         model.train()
         criterion.train()
@@ -401,9 +402,9 @@ class MmdnTrainer:
 
     def __init__(self, model: nn.Module, optim_wrapper) -> None:
         self.model, self.optim_wrapper = model, optim_wrapper
-        self.assign = RecordingMatcher(model.bbox_head.assigner.assign)
+        self.assign = CallRecorder(model.bbox_head.assigner.assign)
         model.bbox_head.assigner.assign = self.assign
-        self.queries = RecordingMatcher(model.dn_query_generator.queries)
+        self.queries = CallRecorder(model.dn_query_generator.queries)
         model.dn_query_generator.queries = self.queries
         self.settings = _compact(_settings(model, optim_wrapper.optimizer))
         model.train()
@@ -515,17 +516,17 @@ class Row:
     verdict: str
 
 
-def _rel(a: Tensor, b: Tensor) -> Tuple[float, float]:
+def relative_difference(a: Tensor, b: Tensor) -> Tuple[float, float]:
     """(||a - b||, ||a - b|| / ||b||) in float64."""
     diff = float((a.double() - b.double()).norm())
     return diff, diff / max(float(b.double().norm()), 1e-300)
 
 
-def _worst(items: Iterator[Tuple[float, float, str]]) -> Tuple[float, float, str]:
+def worst_of(items: Iterator[Tuple[float, float, str]]) -> Tuple[float, float, str]:
     return max(items, key=lambda item: item[1], default=(0., 0., '-'))
 
 
-def _judge(worst_rel: float, tolerance: float, stated: str = '') -> str:
+def judge(worst_rel: float, tolerance: float, stated: str = '') -> str:
     if worst_rel <= tolerance:
         return f'ok (<= {tolerance:g})'
     return f'stated: {stated}' if stated else f'FAIL (> {tolerance:g})'
@@ -541,14 +542,14 @@ def compare(official: Run, ours: Run) -> List[Row]:
     """
     rows = []
     steps = list(zip(official.steps, ours.steps))
-    content = _worst((*_rel(b[0], a[0]), f'step {i}')
+    content = worst_of((*relative_difference(b[0], a[0]), f'step {i}')
                      for i, (a, b) in enumerate(zip(official.dn_inputs, ours.dn_inputs)))
-    anchors = _worst((*_rel(b[1], a[1]), f'step {i}')
+    anchors = worst_of((*relative_difference(b[1], a[1]), f'step {i}')
                      for i, (a, b) in enumerate(zip(official.dn_inputs, ours.dn_inputs)))
     rows.append(Row('denoising queries: content (flips, label embedding)', *content,
-                    _judge(content[1], 1e-6)))
+                    judge(content[1], 1e-6)))
     rows.append(Row('denoising queries: anchors (box noise, clamping, inverse sigmoid)',
-                    *anchors, _judge(anchors[1], 1e-5)))
+                    *anchors, judge(anchors[1], 1e-5)))
     mismatched = [(i, layer) for i, (a, b) in enumerate(steps)
                   for layer in range(len(a.assignments))
                   if not torch.equal(a.assignments[layer], b.assignments[layer])]
@@ -564,14 +565,14 @@ def compare(official: Run, ours: Run) -> List[Row]:
                         ', '.join(missing[:4]), 'FAIL'))
     for label, pick in (('loss terms: class and L1', lambda k: not k.endswith('iou')),
                         ('loss terms: GIoU', lambda k: k.endswith('iou'))):
-        worst = _worst((abs(b.losses[k] - a.losses[k]),
+        worst = worst_of((abs(b.losses[k] - a.losses[k]),
                         abs(b.losses[k] - a.losses[k]) / max(abs(a.losses[k]), 1e-300),
                         f'{k}, step {i}')
                        for i, (a, b) in enumerate(steps) for k in names
                        if pick(k) and k in b.losses)
         count = sum(1 for k in names if pick(k))
         rows.append(Row(f'{label} ({count} terms x {len(steps)} steps)', *worst,
-                        _judge(worst[1], TOLERANCES['loss'])))
+                        judge(worst[1], TOLERANCES['loss'])))
     small, grads, updates, only = [], [], [], set()
     for i, (a, b) in enumerate(steps):
         only |= set(a.grads) ^ set(b.grads)
@@ -583,48 +584,48 @@ def compare(official: Run, ours: Run) -> List[Row]:
                 small.append((diff, diff / floor, f'{k}, step {i}'))
             else:
                 grads.append((diff, diff / size, f'{k}, step {i}'))
-                updates.append((*_rel(b.updates[k], a.updates[k]), f'{k}, step {i}'))
-    worst = _worst(iter(grads))
+                updates.append((*relative_difference(b.updates[k], a.updates[k]), f'{k}, step {i}'))
+    worst = worst_of(iter(grads))
     rows.append(Row(f'gradients ({len(steps[0][0].grads)} tensors x {len(steps)} steps)',
-                    *worst, _judge(worst[1], TOLERANCES['grad']) if not only else
+                    *worst, judge(worst[1], TOLERANCES['grad']) if not only else
                     f'FAIL: a gradient in one code only ({sorted(only)[0]})'))
     if small:
-        worst = _worst(iter(small))
+        worst = worst_of(iter(small))
         count = len({where.split(',')[0] for *_, where in small})
         rows.append(Row(f'gradients below {SMALL_GRADIENT:g} of the total norm ({count} '
                         'tensors; relative to that floor)', *worst,
-                        _judge(worst[1], TOLERANCES['grad'])))
-    worst = _worst(iter(updates))
+                        judge(worst[1], TOLERANCES['grad'])))
+    worst = worst_of(iter(updates))
     rows.append(Row('optimizer updates (clipping, AdamW; each step from the same state)',
-                    *worst, _judge(worst[1], TOLERANCES['update'])))
-    norms = _worst((abs(b.grad_norm - a.grad_norm),
+                    *worst, judge(worst[1], TOLERANCES['update'])))
+    norms = worst_of((abs(b.grad_norm - a.grad_norm),
                     abs(b.grad_norm - a.grad_norm) / a.grad_norm, f'step {i}')
                    for i, (a, b) in enumerate(steps))
-    rows.append(Row('gradient norm before clipping', *norms, _judge(norms[1], 1e-5)))
+    rows.append(Row('gradient norm before clipping', *norms, judge(norms[1], 1e-5)))
     def settings_diff(k: str) -> float:
         a, b = ours.optimizer[k], official.optimizer[k]
         return float((a - b).abs().max()) if a.shape == b.shape else math.inf
 
-    settings = _worst((settings_diff(k), settings_diff(k), k)
+    settings = worst_of((settings_diff(k), settings_diff(k), k)
                       for k in ours.optimizer if k in official.optimizer)
     extra = sorted(set(ours.optimizer) ^ set(official.optimizer))
     rows.append(Row(f'lr and weight decay of each parameter ({len(ours.optimizer)})',
                     *settings, 'identical' if settings[0] == 0 and not extra else
                     f'FAIL{": " + extra[0] if extra else ""}'))
-    params = _worst((float((b.updates[k] - a.updates[k]).double().norm()),
+    params = worst_of((float((b.updates[k] - a.updates[k]).double().norm()),
                      float((b.updates[k] - a.updates[k]).double().norm()) / a.param_norms[k],
                      f'{k}, step {i}') for i, (a, b) in enumerate(steps)
                     for k in a.updates if k in b.updates)
     rows.append(Row(f'parameters after each of the {len(steps)} steps', *params,
-                    _judge(params[1], TOLERANCES['param'])))
-    shipped = _worst((abs(a.as_is[k] - a.losses[k]),
+                    judge(params[1], TOLERANCES['param'])))
+    shipped = worst_of((abs(a.as_is[k] - a.losses[k]),
                       abs(a.as_is[k] - a.losses[k]) / max(abs(a.as_is[k]), 1e-300),
                       f'{k}, step {i}') for i, (a, _) in enumerate(steps)
                      for k in a.as_is if k.endswith('iou'))
     if official.steps[0].as_is:
         rows.append(Row('official GIoU epsilon (+1e-6 on normalised areas; removed above): '
                         'its effect on the GIoU terms', *shipped,
-                        f'stated: an epsilon, mmdet adds none'))
+                        'stated: an epsilon, mmdet adds none'))
     return rows
 
 
@@ -684,7 +685,7 @@ def deviations(family: str, args, cfg) -> List[str]:
         "own class",
         'class slots: the official 91 (by COCO id) against 80; the 11 slots of no category '
         f'have bias {NON_CATEGORY_BIAS:g} in the official model, so their focal terms are '
-        'below 1e-25',
+        'below 1e-38',
         'denoising normaliser: this repository divides by the real denoising queries '
         'averaged over ranks, the official code by the local count: the same in one '
         'process (this comparison); with ranks of different object counts the '
@@ -695,9 +696,31 @@ def deviations(family: str, args, cfg) -> List[str]:
     return notes
 
 
+@contextlib.contextmanager
+def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """``torch.set_default_dtype(dtype)`` for the block."""
+    saved = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(saved)
+
+
+def encode_positions_in_model_dtype(model: nn.Module) -> None:
+    """mmdet's sine positional encoding computes in float32 whatever the model's dtype;
+    its output is cast to the model's (as the official code casts its own)."""
+    encode = model.positional_encoding.forward
+    dtype = next(model.parameters()).dtype
+    model.positional_encoding.forward = lambda *args, **kwargs: encode(*args, **kwargs).to(
+        dtype)
+
+
 def train_parity(root, family: str, config: Optional[str] = None, steps: int = 10,
-                 seed: int = 0):
-    """Runs both codes over ``steps`` batches (see the module docstring).
+                 seed: int = 0, dtype: torch.dtype = torch.float32):
+    """Runs both codes over ``steps`` batches (see the module docstring), in ``dtype``
+    (float64 tells rounding from a difference: only the float32 sine encodings of both
+    codes stay float32).
 
     Returns:
         tuple: the table's rows, the stated deviations, the two runs.
@@ -712,240 +735,19 @@ def train_parity(root, family: str, config: Optional[str] = None, steps: int = 1
     cfg = Config.fromfile(config or REPO / FAMILY_CONFIGS[family][0])
     check_config(family, cfg.model)
     groups = cfg.model.dn_cfg.get('num_groups', 5)
-    batches = parity_batches(steps, BATCH_SIZES, seed)
-    with official_code(root), official_giou_epsilon(0.):
+    batches = [Batch(b.images, [x.to(dtype) for x in b.boxes], b.labels)
+               for b in parity_batches(steps, BATCH_SIZES, seed)]
+    with official_code(root), official_giou_epsilon(0.), default_dtype(dtype):
         args = official_args(root, family, ['--scalar', str(groups)])
         torch.manual_seed(seed)
         model, criterion, _ = build_official(family, args)
         mask_non_categories(model)
         ours = MODELS.build(cfg.model)
         ours.load_state_dict(convert_official(model.state_dict())[0], strict=True)
+        if dtype != torch.float32:
+            encode_positions_in_model_dtype(ours)
         official = OfficialTrainer(model, criterion, args,
                                    torch.Generator().manual_seed(seed + 1))
         mine = MmdnTrainer(ours, build_optim_wrapper(ours, cfg.optim_wrapper))
         runs = run_in_lockstep(official, mine, batches)
     return compare(*runs), deviations(family, args, cfg), runs
-
-
-# The CI fixture: a small official DN-DAB-DETR from saved backbone features, in float64.
-
-#: Official options of the fixture's small DN-DAB-DETR (its code fixes 256 dims: the
-#: sine embedding of the anchors has 128 frequencies) and its backbone's channels.
-SMALL_OFFICIAL = ('--enc_layers', '2', '--dec_layers', '2', '--dim_feedforward', '32',
-                  '--num_queries', '10')
-SMALL_CHANNELS = 64
-#: The fixture's image sizes (h, w).
-SMALL_SIZES = ((96, 128), (64, 96), (128, 96), (96, 64))
-
-
-def small_dab_config(cfg) -> None:
-    """``cfg`` (a DN-DAB-DETR config) turned into :data:`SMALL_OFFICIAL`'s model: 2 + 2
-    layers, FFN 32, 10 queries, a :class:`FeatureStandIn` backbone of 64 channels."""
-    model = cfg.model
-    model.backbone = dict(type='FeatureStandIn')
-    model.num_queries = 10
-    model.neck.in_channels = [SMALL_CHANNELS]
-    for part in (model.encoder, model.decoder):
-        part.num_layers = 2
-        part.layer_cfg.ffn_cfg.feedforward_channels = 32
-
-
-def small_official_state(seed: int = 0) -> Dict[str, Tensor]:
-    """The fixture's initial weights under the official names, made from ``seed`` (so
-    that the fixture need not hold them): weights N(0, 1 / fan_in), biases N(0, 0.02^2),
-    norm weights 1 + N(0, 0.02^2), PReLU slopes 0.25, class biases -4.6 (the focal prior)
-    and :data:`NON_CATEGORY_BIAS` for the 11 slots of no category; the decoder's box
-    branch is the head's."""
-    from mmdn.converters import official_dn_dab_detr_shapes
-    shapes = {k: v for k, v in official_dn_dab_detr_shapes(
-        num_queries=10, ffn_dims=32, num_layers=2).items() if not k.startswith('backbone.')}
-    shapes['input_proj.weight'] = (256, SMALL_CHANNELS, 1, 1)
-    gen = torch.Generator().manual_seed(seed)
-    state = {}
-    for key in sorted(shapes):
-        shape = shapes[key]
-        noise = torch.randn(shape, generator=gen, dtype=torch.float64)
-        if key.endswith('activation.weight'):
-            state[key] = torch.full(shape, 0.25, dtype=torch.float64)
-        elif '.norm' in key and key.endswith('weight'):
-            state[key] = 1 + 0.02 * noise
-        elif len(shape) >= 2:
-            state[key] = noise / math.sqrt(math.prod(shape[1:]))
-        else:
-            state[key] = 0.02 * noise
-    others = [i for i in range(91) if i not in COCO_CATEGORY_IDS]
-    state['class_embed.bias'][:] = -4.6
-    state['class_embed.bias'][others] = NON_CATEGORY_BIAS
-    for key in list(state):
-        if key.startswith('transformer.decoder.bbox_embed.'):
-            state[key] = state[key[len('transformer.decoder.'):]]
-    return state
-
-
-@MODELS.register_module()
-class FeatureStandIn(nn.Module):
-    """A backbone giving :attr:`features` (bs, C, h, w), set before each step: both codes
-    start from the same saved backbone features."""
-
-    def __init__(self, channels: int = SMALL_CHANNELS) -> None:
-        super().__init__()
-        self.num_channels = channels
-        self.features: Optional[Tensor] = None
-
-    def forward(self, inputs: Tensor) -> Tuple[Tensor]:
-        return (self.features, )
-
-
-class OfficialFeatureStandIn(FeatureStandIn):
-    """:class:`FeatureStandIn` in the official backbone's place (``backbone[0]``): the
-    features with the image mask resized to them, as the official ``BackboneBase``."""
-
-    def forward(self, tensor_list):
-        from util.misc import NestedTensor
-        mask = nn.functional.interpolate(tensor_list.mask[None].float(),
-                                         size=self.features.shape[-2:]).to(torch.bool)[0]
-        return {'0': NestedTensor(self.features, mask)}
-
-
-def summaries(tensors: Dict[str, Tensor], seed: int = 0) -> Dict[str, Tensor]:
-    """Per tensor (3, ): its norm and its dot products with two random vectors drawn from
-    ``seed`` in the order of the sorted names: what the fixture keeps of gradients and
-    parameters (a changed tensor changes them but with probability zero)."""
-    gen = torch.Generator().manual_seed(seed)
-    out = {}
-    for key in sorted(tensors):
-        flat = tensors[key].detach().double().flatten()
-        probes = torch.randn(2, len(flat), generator=gen, dtype=torch.float64)
-        out[key] = torch.cat([flat.norm()[None], probes @ flat])
-    return out
-
-
-def make_fixture(root, steps: int = 3, seed: int = 0) -> Dict:
-    """The CI fixture: the small official DN-DAB-DETR (:data:`SMALL_OFFICIAL`, weights
-    :func:`small_official_state`, its backbone an :class:`OfficialFeatureStandIn`)
-    trained ``steps`` steps in float64 with its optimizer on :data:`SMALL_SIZES` batches,
-    and what :func:`check_fixture` needs to repeat them here: the batches (image sizes
-    and objects) and their features, the noise drawn, and per step the official record
-    (assignments, loss terms, the denoising queries, :func:`summaries` of the
-    gradients) and the summaries of the parameters after the last step.
-
-    In float64 the rounding that training amplifies (:func:`run_in_lockstep`) stays far
-    below the tolerances, so the steps run free, as in a training.
-    """
-    from .official_dn_detr import (build_official, check_checkout, official_args,
-                                   official_code, official_giou_epsilon)
-    root = check_checkout(root)
-    family = 'dn_dab_detr_r50'
-    batches = [Batch(b.images, [x.double() for x in b.boxes], b.labels)
-               for b in parity_batches(steps, SMALL_SIZES, seed)]
-    gen = torch.Generator().manual_seed(seed + 2)
-    features = []
-    for batch in batches:
-        inputs, _ = batch.padded()
-        h, w = (-(-size // 32) for size in inputs.shape[2:])
-        features.append(torch.randn(len(batch.images), SMALL_CHANNELS, h, w, generator=gen,
-                                    dtype=torch.float64))
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        with official_code(root), official_giou_epsilon(0.):
-            args = official_args(root, family, SMALL_OFFICIAL)
-            model, criterion, _ = build_official(family, args)
-            model.backbone[0] = OfficialFeatureStandIn()
-            model.input_proj = nn.Conv2d(SMALL_CHANNELS, args.hidden_dim, kernel_size=1)
-            model.load_state_dict(small_official_state(seed), strict=True)
-            official = OfficialTrainer(model, criterion, args,
-                                       torch.Generator().manual_seed(seed + 1))
-            records, draws = [], []
-            for batch, feats in zip(batches, features):
-                model.backbone[0].features = feats
-                record, dn_inputs, draw = official.step(batch)
-                records.append(dict(assignments=record.assignments, losses=record.losses,
-                                    grads=summaries(record.grads), grad_norm=record.grad_norm,
-                                    dn_inputs=dn_inputs))
-                draws.append(draw)
-            params = summaries({k: v for k, v in official.params().items()
-                                if k in record.grads})
-    finally:
-        torch.set_default_dtype(default)
-    return dict(official_commit=_commit(root), official_options=list(SMALL_OFFICIAL),
-                steps=steps, seed=seed,
-                batches=[dict(sizes=[tuple(i.shape[1:]) for i in b.images], boxes=b.boxes,
-                              labels=b.labels) for b in batches],
-                features=features, draws=draws, records=records, params=params,
-                settings=official.settings)
-
-
-def _commit(root: Path) -> str:
-    """The checkout's git commit, or 'unknown'."""
-    import subprocess
-    try:
-        return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return 'unknown'
-
-
-def check_fixture(fixture: Dict, model: nn.Module, optim_wrapper,
-                  steps: Optional[int] = None) -> List[Row]:
-    """Repeats a :func:`make_fixture` fixture's steps (the first ``steps`` of them, the
-    parameters then not compared) with this repository's ``model``
-    (float64, :func:`small_dab_config`, its backbone a :class:`FeatureStandIn`, the
-    weights of :func:`small_official_state` converted) and its optimizer, and compares:
-    the denoising queries, the assignments, every loss term, the gradients and the
-    parameters after the last step (their :func:`summaries`), the lr and weight decay,
-    with :data:`TOLERANCES` (gradients below :data:`SMALL_GRADIENT` judged against that
-    floor). Both codes compute their sine encodings in float32 whatever the model's
-    dtype, in different orders: the float64 steps agree to about 1e-7, not 1e-15.
-    """
-    ours = MmdnTrainer(model, optim_wrapper)
-    rows = []
-    worst = dict(queries=(0., 0., '-'), losses=(0., 0., '-'), grads=(0., 0., '-'))
-    mismatched = []
-    for i, b in enumerate(fixture['batches'][:steps]):
-        batch = Batch([torch.zeros(3, h, w) for h, w in b['sizes']], b['boxes'], b['labels'])
-        model.backbone.features = fixture['features'][i]
-        record, dn_inputs = ours.step(batch, fixture['draws'][i])
-        official = fixture['records'][i]
-        if not torch.equal(record.assignments, official['assignments']):
-            mismatched.append(i)
-        candidates = [(*_rel(x, y), f'step {i}')
-                      for x, y in zip(dn_inputs, official['dn_inputs'])]
-        candidates.append(worst['queries'])
-        worst['queries'] = _worst(iter(candidates))
-        missing = set(official['losses']) ^ set(record.losses)
-        candidates = [(abs(record.losses[k] - v), abs(record.losses[k] - v) / abs(v),
-                       f'{k}, step {i}') for k, v in official['losses'].items()
-                      if k in record.losses]
-        worst['losses'] = _worst(iter(candidates + [worst['losses']]))
-        mine = summaries(record.grads)
-        missing |= set(mine) ^ set(official['grads'])
-        floor = SMALL_GRADIENT * official['grad_norm']
-        candidates = [(float((mine[k] - v).norm()),
-                       float((mine[k] - v).norm()) / max(float(v[0]), floor), f'{k}, step {i}')
-                      for k, v in official['grads'].items() if k in mine]
-        worst['grads'] = _worst(iter(candidates + [worst['grads']]))
-        if missing:
-            rows.append(Row(f'step {i}: in one code only', float(len(missing)), 1.,
-                            ', '.join(sorted(missing)[:3]), 'FAIL'))
-    params = summaries({k: v for k, v in ours.params().items() if k in fixture['params']})
-    if steps is None or steps >= len(fixture['batches']):
-        worst['params'] = _worst((*_rel(params[k], v), k)
-                                 for k, v in fixture['params'].items())
-    settings = max(float((ours.settings[k] - v).abs().max()) if ours.settings[k].shape ==
-                   v.shape else math.inf for k, v in fixture['settings'].items())
-    rows.append(Row('assignments', float(len(mismatched)), float(len(mismatched)),
-                    ', '.join(f'step {i}' for i in mismatched) or '-',
-                    'identical' if not mismatched else 'FAIL'))
-    for name, label, tolerance in (
-            ('queries', 'denoising queries', TOLERANCES['loss']),
-            ('losses', 'loss terms', TOLERANCES['loss']),
-            ('grads', 'gradients (summaries)', TOLERANCES['grad']),
-            ('params', f'parameters after {len(fixture["batches"])} steps',
-             TOLERANCES['param'])):
-        if name not in worst:
-            continue
-        rows.append(Row(label, *worst[name], _judge(worst[name][1], tolerance)))
-    rows.append(Row('lr and weight decay', settings, settings, '-',
-                    'identical' if settings == 0 else 'FAIL'))
-    return rows

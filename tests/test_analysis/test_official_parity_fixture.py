@@ -6,7 +6,6 @@ this repository's model repeats them from the same weights, features, batches an
 noise. The test also shows that it notices a changed loss weight, denoising normaliser
 or box-noise formula.
 """
-import contextlib
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
 from mmdet.registry import MODELS
-from mmdn.analysis.train_parity import check_fixture, small_dab_config, small_official_state
+from mmdn.analysis.parity_fixture import check_fixture, small_dab_config, small_official_state
+from mmdn.analysis.train_parity import default_dtype, encode_positions_in_model_dtype
 from mmdn.converters import convert_official
 from mmdn.models.dense_heads import dn_head_mixin
 
@@ -28,29 +28,17 @@ def fixture():
     return torch.load(FIXTURE, weights_only=False)
 
 
-@contextlib.contextmanager
-def float64():
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(default)
-
-
 def repeat(fixture, loss_bbox_weight=5.0, steps=None):
     """This repository's small DN-DAB-DETR through the fixture's steps (the first
     ``steps``): its rows."""
     cfg = Config.fromfile(REPO / 'configs/dn_dab_detr_r50_50e.py')
     small_dab_config(cfg)
     cfg.model.bbox_head.loss_bbox.loss_weight = loss_bbox_weight
-    with float64():
+    with default_dtype(torch.float64):
         model = MODELS.build(cfg.model)
         state, _ = convert_official(small_official_state(fixture['seed']), 'dn_dab_detr')
         model.load_state_dict(state, strict=True)
-        # mmdet's sine encoding computes in float32 whatever the model's dtype.
-        encode = model.positional_encoding.forward
-        model.positional_encoding.forward = lambda *a, **k: encode(*a, **k).double()
+        encode_positions_in_model_dtype(model)
         return check_fixture(fixture, model, build_optim_wrapper(model, cfg.optim_wrapper),
                              steps)
 

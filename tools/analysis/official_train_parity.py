@@ -26,7 +26,8 @@ import torch
 
 from mmdet.utils import register_all_modules
 from mmdn.analysis.official_dn_detr import FAMILIES, OfficialCodeError
-from mmdn.analysis.train_parity import format_table, make_fixture, train_parity
+from mmdn.analysis.parity_fixture import make_fixture
+from mmdn.analysis.train_parity import format_table, train_parity
 from mmdn.engine import write_atomically
 from mmdn.engine.quiet_logger import quiet_logger
 
@@ -41,6 +42,8 @@ def parse_args() -> argparse.Namespace:
                         'converter picks for the family)')
     parser.add_argument('--steps', type=int, default=10, help='optimizer steps (batches)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--float64', action='store_true',
+                        help='both codes in float64: what remains is not rounding')
     parser.add_argument('--out', help='also write the table and deviations here (Markdown)')
     parser.add_argument('--fixture', help='instead, write the CI fixture here: the small '
                         'DN-DAB-DETR of mmdn.analysis.train_parity.make_fixture, --steps steps')
@@ -59,7 +62,8 @@ def main() -> None:
         return
     try:
         rows, notes, _ = train_parity(Path(args.official), args.family, args.config,
-                                      args.steps, args.seed)
+                                      args.steps, args.seed,
+                                      torch.float64 if args.float64 else torch.float32)
     except OfficialCodeError as err:
         raise SystemExit(f'error: {err}')
     text = format_table(rows) + '\n\nStated deviations:\n' + ''.join(
