@@ -1,17 +1,18 @@
 """The training-parity tool's parts that need no official checkout: the official noise
 draws mapped to this repository's layout, loss names, and what it refuses."""
-import re
 from pathlib import Path
 
 import pytest
 import torch
 
-from mmdn.analysis.official_dn_detr import CHECKOUT_FILES, NoiseReplay
-from mmdn.analysis.train_parity import official_loss_name, parity_batches, replayed_draws
+from mmdn.analysis.official_dn_detr import CHECKOUT_FILES, NoiseReplay, OfficialCodeError
+from mmdn.analysis.train_parity import (official_loss_name, parity_batches, replayed_draws,
+                                        train_parity)
 from mmdn.converters import COCO_CATEGORY_IDS
 
 from ..conftest import run_tool
 
+REPO = Path(__file__).resolve().parents[2]
 TOOL = 'tools/analysis/official_train_parity.py'
 
 
@@ -94,15 +95,16 @@ def fake_checkout(tmp_path_factory) -> Path:
     ('family', "has no family 'dn_dino'"),
     ('config', "not official dn_dab_detr_r50: type 'DNDeformableDETR'"),
 ])
-def test_bad_input_is_refused_and_nothing_written(case, message, fake_checkout, tmp_path):
-    root = tmp_path / 'empty' if case == 'not_a_checkout' else fake_checkout
-    root.mkdir(exist_ok=True)
+def test_bad_input_is_refused_before_anything_runs(case, message, fake_checkout, tmp_path):
+    root = tmp_path if case == 'not_a_checkout' else fake_checkout
     family = 'dn_dino' if case == 'family' else 'dn_dab_detr_r50'
+    config = REPO / 'configs/dn_deformable_detr_r50_50e.py' if case == 'config' else None
+    with pytest.raises(OfficialCodeError, match=message):
+        train_parity(root, family, config)
+
+
+def test_the_tool_refuses_writing_nothing(tmp_path):
     out = tmp_path / 'table.md'
-    args = [TOOL, str(root), '--family', family, '--out', str(out)]
-    if case == 'config':
-        args += ['--config', 'configs/dn_deformable_detr_r50_50e.py']
-    result = run_tool(args)
-    assert result.returncode == 1, result.stderr
-    assert re.search(message, result.stderr), result.stderr
+    result = run_tool([TOOL, str(tmp_path), '--out', str(out)])
+    assert result.returncode == 1 and 'is not a DN-DETR checkout' in result.stderr
     assert not out.exists()
