@@ -735,8 +735,8 @@ def train_parity(root, family: str, config: Optional[str] = None, steps: int = 1
     cfg = Config.fromfile(config or REPO / FAMILY_CONFIGS[family][0])
     check_config(family, cfg.model)
     groups = cfg.model.dn_cfg.get('num_groups', 5)
-    batches = [Batch(b.images, [x.to(dtype) for x in b.boxes], b.labels)
-               for b in parity_batches(steps, BATCH_SIZES, seed)]
+    batches = [Batch([x.to(dtype) for x in b.images], [x.to(dtype) for x in b.boxes],
+                     b.labels) for b in parity_batches(steps, BATCH_SIZES, seed)]
     with official_code(root), official_giou_epsilon(0.), default_dtype(dtype):
         args = official_args(root, family, ['--scalar', str(groups)])
         torch.manual_seed(seed)
