@@ -16,9 +16,8 @@ import torch
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
-from mmdn.converters import COCO_CATEGORY_IDS
-from .train_parity import (NON_CATEGORY_BIAS, SMALL_GRADIENT, TOLERANCES, Batch,
-                           MmdnTrainer, OfficialTrainer, Row, default_dtype, judge,
+from .train_parity import (NON_CATEGORY_BIAS, NON_CATEGORY_IDS, SMALL_GRADIENT, TOLERANCES,
+                           Batch, MmdnTrainer, OfficialTrainer, Row, default_dtype, judge,
                            parity_batches, relative_difference, worst_of)
 
 
@@ -66,9 +65,8 @@ def small_official_state(seed: int = 0) -> Dict[str, Tensor]:
             state[key] = noise / math.sqrt(math.prod(shape[1:]))
         else:
             state[key] = 0.02 * noise
-    others = [i for i in range(91) if i not in COCO_CATEGORY_IDS]
     state['class_embed.bias'][:] = -4.6
-    state['class_embed.bias'][others] = NON_CATEGORY_BIAS
+    state['class_embed.bias'][list(NON_CATEGORY_IDS)] = NON_CATEGORY_BIAS
     for key in list(state):
         if key.startswith('transformer.decoder.bbox_embed.'):
             state[key] = state[key[len('transformer.decoder.'):]]

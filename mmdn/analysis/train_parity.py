@@ -40,6 +40,8 @@ _LOSS_NAMES = {'loss_ce': 'loss_cls', 'loss_bbox': 'loss_bbox', 'loss_giou': 'lo
 
 #: The bias of the official class slots that are no COCO category.
 NON_CATEGORY_BIAS = -30.
+#: Those slots: the ids of [0, 91) that are no COCO category.
+NON_CATEGORY_IDS = tuple(i for i in range(91) if i not in COCO_CATEGORY_IDS)
 
 
 @dataclasses.dataclass
@@ -150,11 +152,10 @@ def _assignment_grid(pairs: Sequence[Tuple[Tensor, Tensor]], num_queries: int) -
 def mask_non_categories(model: nn.Module) -> None:
     """Sets the bias of the official class slots that are no COCO category to
     :data:`NON_CATEGORY_BIAS` in every class branch."""
-    others = [i for i in range(91) if i not in COCO_CATEGORY_IDS]
     with torch.no_grad():
         for name, param in model.named_parameters():
             if name.startswith('class_embed') and name.endswith('bias') and len(param) == 91:
-                param[others] = NON_CATEGORY_BIAS
+                param[list(NON_CATEGORY_IDS)] = NON_CATEGORY_BIAS
 
 
 def official_grads(model: nn.Module, family: str) -> Dict[str, Tensor]:
