@@ -12,22 +12,13 @@ from mmengine.config import Config
 from mmdn.deployment import (ExportableDetector, detection_difference, export_onnx,
                              max_detections, min_input_size, preprocessing_metadata)
 from ..conftest import REPO
+from ..dn_models import box_detector_configs
 from .utils import batch, spread_detector
 
-# Every family; a DN model is its baseline at inference (both kinds exported).
-FAMILIES = [
-    'configs/demo/dn_detr_r18_demo.py',
-    'configs/demo/dn_dab_detr_r18_demo.py',
-    'configs/demo/dn_group_dab_detr_r18_demo.py',
-    'configs/demo/dn_deformable_detr_r18_demo.py',
-    'configs/demo/dn_deformable_detr_pp_r18_demo.py',
-    'configs/demo/dn_dino_r18_demo.py',
-    'configs/demo/anchor_detr_r18_demo.py',
-    'configs/demo/dn_anchor_detr_r18_demo.py',
-    'configs/demo/dn_sam_detr_pp_r18_demo.py',
-    'configs/demo/faster_rcnn_r18_demo.py',
-    'configs/demo/dn_faster_rcnn_r18_demo.py',
-]
+# Every box detector of a DN pair (a DN model is its baseline at inference), and the
+# baselines whose inference is this repository's own code besides their DN model's.
+FAMILIES = box_detector_configs() + ['configs/demo/anchor_detr_r18_demo.py',
+                                     'configs/demo/faster_rcnn_r18_demo.py']
 HEIGHT, WIDTH = 160, 192
 CASES = {
     'export size': ([(160, 192), (160, 192)], 160, 192),

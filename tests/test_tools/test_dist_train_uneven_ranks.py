@@ -15,17 +15,10 @@ import torch
 from mmdn.datasets.demo_shapes import make_demo_dataset
 
 from ..conftest import REPO, data_options, run_tool
+from ..dn_models import dn_demo_configs
 
 # Objects of each training image, by index.
 COUNTS = (0, 3, 0, 5, 1, 50, 1, 50)
-DN_DEMO_CONFIGS = [
-    'dn_dab_detr_r18_demo.py', 'dn_deformable_detr_r18_demo.py',
-    'dn_deformable_detr_pp_r18_demo.py', 'dn_dino_r18_demo.py', 'dn_anchor_detr_r18_demo.py',
-    'dn_detr_r18_demo.py', 'dn_faster_rcnn_r18_demo.py', 'dn_group_dab_detr_r18_demo.py',
-    'dn_sam_detr_pp_r18_demo.py', 'dn_mask2former_r18_demo.py', 'mask_dino_r18_demo.py',
-    'known_objects/dn_dab_detr_r18_demo_known0.5.py',
-    'known_labels/dn_dab_detr_r18_demo_known_labels_ft2e.py'
-]
 
 
 @pytest.fixture(scope='module')
@@ -53,11 +46,11 @@ def uneven_data(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize('index, config', list(enumerate(DN_DEMO_CONFIGS)))
+@pytest.mark.parametrize('index, config', list(enumerate(dn_demo_configs(with_applications=True))))
 def test_ranks_with_different_objects_train_in_step(uneven_data, tmp_path, index, config):
     wrapper = tmp_path / 'config.py'
     wrapper.write_text(
-        f"_base_ = '{REPO / 'configs' / 'demo' / config}'\n"
+        f"_base_ = '{REPO / config}'\n"
         "custom_imports = dict(imports=['mmdn', 'tests.test_tools.rank_parameters_hook'],\n"
         "                      allow_failed_imports=False)\n"
         "custom_hooks = [dict(type='SaveRankParametersHook')]\n"

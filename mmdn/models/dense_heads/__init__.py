@@ -1,6 +1,7 @@
 from .anchor_detr_head import AnchorDETRHead
 from .dino_head_without_dn import DINOHeadWithoutDN
 from .dn_anchor_detr_head import DNAnchorDETRHead
+from .dn_conditional_detr_head import DNConditionalDETRHead
 from .dn_dab_detr_head import DNDABDETRHead
 from .dn_deformable_detr_pp_head import DNDeformableDETRPPHead
 from .dn_detr_head import DNDETRHead
@@ -14,7 +15,8 @@ from .mask_dino_head import MaskDINOHead
 from .sam_detr_head import SAMDETRHead
 
 __all__ = [
-    'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNDABDETRHead',
+    'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNConditionalDETRHead',
+    'DNDABDETRHead',
     'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNGroupDABDETRHead', 'DNHeadMixin',
     'DNMask2FormerHead', 'DNSAMDETRHead', 'GroupDABDETRHead', 'MaskDINOHead', 'SAMDETRHead'
 ]

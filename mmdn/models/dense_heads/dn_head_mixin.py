@@ -116,17 +116,17 @@ class DNHeadMixin:
             batch_data_samples (list[DetDataSample]): the batch.
             rescale (bool): boxes in the original image's frame.
             dn_meta (dict, optional): the denoising part's, when there is one.
-            **head_inputs: the baseline's (``references``: a (num_layers, bs, W, ...)
-                tensor or a list of (bs, W, ...) tensors).
+            **head_inputs: the baseline's (``references``: a (..., bs, W, k) tensor
+                or a list of (bs, W, k) tensors).
         """
         if dn_meta is not None:
             num_dn = dn_meta['num_dn_queries']
             hidden_states = hidden_states[:, :, num_dn:]
             references = head_inputs.get('references')
             if isinstance(references, (list, tuple)):
-                head_inputs['references'] = [r[:, num_dn:] for r in references]
+                head_inputs['references'] = [r[..., num_dn:, :] for r in references]
             elif references is not None:
-                head_inputs['references'] = references[:, :, num_dn:]
+                head_inputs['references'] = references[..., num_dn:, :]
         return super().predict(hidden_states, batch_data_samples=batch_data_samples,
                                rescale=rescale, **head_inputs)
 

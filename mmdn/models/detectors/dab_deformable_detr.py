@@ -9,15 +9,14 @@ from torch.nn.init import normal_
 
 from mmdet.models.detectors import DABDETR, DeformableDETR
 from mmdet.models.layers import DeformableDetrTransformerEncoder, SinePositionalEncoding
-from mmdet.models.layers.transformer import dab_detr_layers
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
 from ..layers import MultiLevelDABDetrTransformerDecoder
-from ..utils import official_inverse_sigmoid
+from .masked_decoders import MaskedDABDecoderMixin
 
 
 @MODELS.register_module()
-class DABDeformableDETR(DABDETR):
+class DABDeformableDETR(MaskedDABDecoderMixin, DABDETR):
     """DAB-DETR whose encoder is Deformable DETR's, over ``num_feature_levels`` scales.
 
     As the official model (IDEA-Research/DN-DETR,
@@ -25,7 +24,8 @@ class DABDeformableDETR(DABDETR):
     flattened with a learnt level embedding and encoded by multi-scale deformable
     attention; DAB-DETR's queries (4-D anchors, patterns) are decoded by
     :class:`MultiLevelDABDetrTransformerDecoder`, which attends densely to every
-    level; DAB-DETR's head.
+    level (run by :class:`MaskedDABDecoderMixin`, given ``level_sizes``); DAB-DETR's
+    head.
 
     Args:
         num_feature_levels (int): the number of feature levels. Default 4.
@@ -96,20 +96,3 @@ class DABDeformableDETR(DABDETR):
                               level_start_index=level_start_index,
                               valid_ratios=valid_ratios)
         return dict(memory=memory)
-
-    def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
-                        memory_mask: Tensor, memory_pos: Tensor,
-                        level_sizes: Tuple[int, ...]) -> Dict:
-        """The multi-level DAB decoder (its reference update with the official inverse
-        sigmoid, :func:`official_inverse_sigmoid`).
-
-        Returns:
-            dict: ``hidden_states`` (num_layers, bs, L, D) and ``references``
-            (num_layers, bs, L, 4).
-        """
-        with official_inverse_sigmoid(dab_detr_layers):
-            hidden_states, references = self.decoder(
-                query=query, key=memory, query_pos=query_pos, key_pos=memory_pos,
-                key_padding_mask=memory_mask, level_sizes=level_sizes,
-                reg_branches=self.bbox_head.fc_reg)
-        return dict(hidden_states=hidden_states, references=references)

@@ -1,6 +1,6 @@
 """DAB-Deformable-DETR++: Deformable DETR with DAB-DETR's 4-D anchor queries in a
 deformable decoder (the baseline of DN-Deformable-DETR++, paper §4.6)."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import torch
 from mmcv.cnn.bricks.transformer import MultiScaleDeformableAttention
@@ -12,10 +12,11 @@ from mmdet.models.detectors.base_detr import DetectionTransformer
 from mmdet.models.layers import DeformableDetrTransformerEncoder, SinePositionalEncoding
 from mmdet.registry import MODELS
 from ..layers import DABDeformablePPTransformerDecoder
+from .masked_decoders import MaskedDeformableDecoderMixin
 
 
 @MODELS.register_module()
-class DABDeformableDETRPP(DeformableDETR):
+class DABDeformableDETRPP(MaskedDeformableDecoderMixin, DeformableDETR):
     """Deformable DETR whose queries are a learnt content and a learnt 4-D anchor box.
 
     As the official DAB-Deformable-DETR (IDEA-Research/DN-DETR,
@@ -77,27 +78,3 @@ class DABDeformableDETRPP(DeformableDETR):
         head_inputs_dict = dict(enc_outputs_class=None,
                                 enc_outputs_coord=None) if self.training else dict()
         return decoder_inputs_dict, head_inputs_dict
-
-    def forward_decoder(self, query: Tensor, memory: Tensor, memory_mask: Tensor,
-                        reference_points: Tensor, spatial_shapes: Tensor,
-                        level_start_index: Tensor, valid_ratios: Tensor,
-                        self_attn_mask: Optional[Tensor] = None) -> Dict:
-        """The decoder pass, refining the anchors with the head's box branches.
-
-        Returns:
-            dict: ``hidden_states`` (num_layers, bs, W, D) and ``references``, the
-            initial anchors and each layer's refined ones, each (bs, W, 4).
-        """
-        inter_states, inter_references = self.decoder(
-            query=query,
-            value=memory,
-            key_padding_mask=memory_mask,
-            self_attn_mask=self_attn_mask,
-            reference_points=reference_points,
-            spatial_shapes=spatial_shapes,
-            level_start_index=level_start_index,
-            valid_ratios=valid_ratios,
-            reg_branches=self.bbox_head.reg_branches)
-        return dict(hidden_states=inter_states,
-                    references=[reference_points, *inter_references])
-

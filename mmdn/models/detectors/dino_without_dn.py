@@ -1,5 +1,5 @@
 """DINO without denoising: Table 3's "DINO-R50 w/o DN", the baseline of DN-DINO."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import torch
 from torch import Tensor
@@ -7,18 +7,22 @@ from torch import Tensor
 from mmdet.models.detectors import DINO, DeformableDETR
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
+from .masked_decoders import MaskedDeformableDecoderMixin
 
 
 @MODELS.register_module()
-class DINOWithoutDN(DINO):
+class DINOWithoutDN(MaskedDeformableDecoderMixin, DINO):
     """mmdet's DINO (two-stage mixed query selection, look-forward-twice box refinement)
     with no denoising part at all.
 
     DINO's ``__init__`` builds its contrastive generator and its ``pre_decoder`` calls
     it; here the query selection is :meth:`select_queries` and ``pre_decoder`` adds
     nothing to it, so that a denoising variant (:class:`DNDINO`) only adds its part.
-    Use it with :class:`DINOHeadWithoutDN`.
+    Use it with :class:`DINOHeadWithoutDN`. Its decoder pass is
+    :class:`MaskedDeformableDecoderMixin`'s (mmdet's, under ``self_attn_mask``).
     """
+
+    decoder_returns_first_references = True
 
     def __init__(self, *args, **kwargs) -> None:
         # Not DINO.__init__: it always builds its contrastive generator from a dn_cfg.
@@ -69,25 +73,3 @@ class DINOWithoutDN(DINO):
                                                                spatial_shapes)
         return dict(query=query, memory=memory,
                     reference_points=anchors.sigmoid()), head_inputs_dict
-
-    def forward_decoder(self, query: Tensor, memory: Tensor, memory_mask: Tensor,
-                        reference_points: Tensor, spatial_shapes: Tensor,
-                        level_start_index: Tensor, valid_ratios: Tensor,
-                        self_attn_mask: Optional[Tensor] = None) -> Dict:
-        """DINO's decoder pass (under ``self_attn_mask`` when given).
-
-        Returns:
-            dict: ``hidden_states`` (num_layers, bs, W, D) and ``references``, the
-            initial anchors and each layer's (not detached), each (bs, W, 4).
-        """
-        inter_states, references = self.decoder(
-            query=query,
-            value=memory,
-            key_padding_mask=memory_mask,
-            self_attn_mask=self_attn_mask,
-            reference_points=reference_points,
-            spatial_shapes=spatial_shapes,
-            level_start_index=level_start_index,
-            valid_ratios=valid_ratios,
-            reg_branches=self.bbox_head.reg_branches)
-        return dict(hidden_states=inter_states, references=list(references))

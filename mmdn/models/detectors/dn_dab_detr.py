@@ -1,12 +1,12 @@
 """DN-DAB-DETR: DAB-DETR trained with query denoising (paper §4, Eqs. 3-4)."""
 from mmdet.models.detectors import DABDETR
 from mmdet.registry import MODELS
-from .dab_decoder_with_mask import DABDecoderWithMaskMixin
+from .masked_decoders import MaskedDABDecoderMixin
 from .dn_detector_mixin import DNDetectorMixin
 
 
 @MODELS.register_module()
-class DNDABDETR(DNDetectorMixin, DABDecoderWithMaskMixin, DABDETR):
+class DNDABDETR(DNDetectorMixin, MaskedDABDecoderMixin, DABDETR):
     """DAB-DETR whose decoder also reconstructs noised ground truth in training.
 
     The decoder embedding is the label embedding of :class:`DnQueryGenerator`

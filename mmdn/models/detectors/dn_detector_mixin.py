@@ -5,7 +5,9 @@ The contract of a DN detector
 A DN model is ``class DNX(DNDetectorMixin, X)`` for a baseline ``X`` (an mmdet
 ``DetectionTransformer``) whose ``pre_decoder`` returns the matching queries as decoder
 inputs ``query`` (bs, L, D) and ``<anchor_key>`` (bs, L, ...), and whose
-``forward_decoder`` takes ``self_attn_mask``. It is paired with a DN head (a head with
+``forward_decoder`` takes ``self_attn_mask``: mmdet's detectors get it from the mixin of
+their decoder family (:mod:`~mmdn.models.detectors.masked_decoders`), put between this
+mixin and the detector; checked at build. It is paired with a DN head (a head with
 :class:`~mmdn.models.dense_heads.DNHeadMixin`; checked at build). :meth:`pre_decoder`
 is a template method: it calls the baseline's ``pre_decoder`` and then, in this order,
 the hooks a new model implements where the default does not fit:
@@ -17,6 +19,10 @@ the hooks a new model implements where the default does not fit:
   (§4.5), :meth:`matching_label_content`.
 - :meth:`dn_anchors`: the noised boxes (bs, P*M, 4) before sigmoid in the space of
   the model's anchors; identity by default (anchors before sigmoid).
+- :meth:`dn_decoder_inputs`: every decoder input the denoising part brings besides its
+  content, by key; by default :attr:`anchor_key` from :meth:`dn_anchors`. A model whose
+  queries carry their box in two inputs (Conditional DETR's positional query and
+  reference point) returns both.
 - :meth:`matching_groups`: K, the groups of matching queries that may not see each
   other (Group DETR); 1 by default.
 
@@ -24,6 +30,7 @@ L is read from the matching content, so patterns or a query selection need no fu
 hook. The generator's ``dn_meta`` becomes the head input ``dn_meta``. Nothing else is
 overridden: the DN model adds no ``loss`` or ``predict`` of its own.
 """
+import inspect
 from typing import Dict, Tuple
 
 import torch
@@ -33,6 +40,7 @@ from mmdet.structures import OptSampleList
 from mmdet.utils import ConfigType
 from ..dense_heads import DNHeadMixin
 from ..layers import build_dn_query_generator
+from .masked_decoders import masked_decoder_mixin
 
 
 class DNDetectorMixin:
@@ -47,7 +55,8 @@ class DNDetectorMixin:
             ``embed_dims`` come from the head and the transformer.
 
     Raises:
-        TypeError: the head is not a DN head.
+        TypeError: the head is not a DN head, or ``forward_decoder`` takes no
+            ``self_attn_mask`` (naming the decoder and the mixin it needs).
     """
 
     #: The decoder input holding the queries' positional part (anchors).
@@ -62,6 +71,15 @@ class DNDetectorMixin:
             raise TypeError(f'{type(self).__name__} needs a DN head (a DNHeadMixin '
                             f'subclass, e.g. DN{type(self.bbox_head).__name__}); got '
                             f'{type(self.bbox_head).__name__}')
+        if 'self_attn_mask' not in inspect.signature(self.forward_decoder).parameters:
+            mixin = masked_decoder_mixin(self.decoder)
+            baseline = next(c for c in type(self).__mro__ if c.__module__.startswith('mmdet.'))
+            advice = (f'put {mixin.__name__} (mmdn.models.detectors.masked_decoders) '
+                      f'before {baseline.__name__} in its bases'
+                      if mixin else 'give its forward_decoder a self_attn_mask argument')
+            raise TypeError(f'{type(self).__name__}: the forward_decoder of its '
+                            f'{type(self.decoder).__name__} takes no self_attn_mask, '
+                            f'which the denoising part needs (Eq. 7): {advice}')
         self.dn_query_generator = build_dn_query_generator(
             dn_cfg, num_classes=self.bbox_head.num_classes, embed_dims=self.embed_dims)
 
@@ -81,6 +99,12 @@ class DNDetectorMixin:
         """Hook: the noised boxes before sigmoid, (bs, P*M, 4), in the form of the
         decoder input :attr:`anchor_key`; identity by default."""
         return dn_boxes
+
+    def dn_decoder_inputs(self, dn_boxes: Tensor) -> Dict[str, Tensor]:
+        """Hook: the denoising part of each decoder input but ``query``, (bs, P*M,
+        ...) by key, put before the matching queries' input of that key; by default
+        :attr:`anchor_key` from :meth:`dn_anchors`."""
+        return {self.anchor_key: self.dn_anchors(dn_boxes)}
 
     def matching_groups(self) -> int:
         """Hook: K, the groups the L matching queries form, apart in self-attention."""
@@ -125,7 +149,6 @@ class DNDetectorMixin:
         """
         decoder_inputs_dict, head_inputs_dict = super().pre_decoder(*args, **kwargs)
         query = self.matching_content(decoder_inputs_dict['query'], batch_data_samples)
-        anchors = decoder_inputs_dict[self.anchor_key]
         attn_mask = None
         if self.with_dn_part(batch_data_samples):
             dn_query, dn_boxes, attn_mask, head_inputs_dict['dn_meta'] = \
@@ -133,7 +156,8 @@ class DNDetectorMixin:
                                         mask_dtype=query.dtype, clean=not self.training,
                                         num_matching_groups=self.matching_groups())
             query = torch.cat([dn_query, query], dim=1)
-            anchors = torch.cat([self.dn_anchors(dn_boxes), anchors], dim=1)
-        decoder_inputs_dict.update({'query': query, self.anchor_key: anchors,
-                                    'self_attn_mask': attn_mask})
+            for key, dn_part in self.dn_decoder_inputs(dn_boxes).items():
+                decoder_inputs_dict[key] = torch.cat([dn_part, decoder_inputs_dict[key]],
+                                                     dim=1)
+        decoder_inputs_dict.update(query=query, self_attn_mask=attn_mask)
         return decoder_inputs_dict, head_inputs_dict

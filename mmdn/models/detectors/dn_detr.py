@@ -1,15 +1,14 @@
 """DN-Vanilla-DETR: DETR trained with query denoising (paper §4.7.2)."""
-from typing import Dict, Optional
-
 from torch import Tensor, nn
 
 from mmdet.models.detectors import DETR
 from mmdet.registry import MODELS
 from .dn_detector_mixin import DNDetectorMixin
+from .masked_decoders import MaskedDETRDecoderMixin
 
 
 @MODELS.register_module()
-class DNDETR(DNDetectorMixin, DETR):
+class DNDETR(DNDetectorMixin, MaskedDETRDecoderMixin, DETR):
     """DETR, whose positional queries are not boxes, with the denoising part of §4.7.2.
 
     A denoising query's content is its (noised) label embedding plus the indicator, and
@@ -33,17 +32,3 @@ class DNDETR(DNDetectorMixin, DETR):
         """The positional queries of the denoising part: the box embedding of the
         noised boxes, (bs, P*M, 4) before sigmoid -> (bs, P*M, D)."""
         return self.box_embedding(dn_boxes.sigmoid())
-
-    def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
-                        memory_mask: Tensor, memory_pos: Tensor,
-                        self_attn_mask: Optional[Tensor] = None) -> Dict:
-        """DETR's decoder pass under the self-attention mask of Eq. 7.
-
-        Returns:
-            dict: ``hidden_states`` (num_layers, bs, W, D).
-        """
-        hidden_states = self.decoder(query=query, key=memory, value=memory,
-                                     query_pos=query_pos, key_pos=memory_pos,
-                                     key_padding_mask=memory_mask,
-                                     self_attn_mask=self_attn_mask)
-        return dict(hidden_states=hidden_states)

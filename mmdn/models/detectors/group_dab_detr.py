@@ -7,11 +7,11 @@ from mmdet.models.detectors import DABDETR
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType
 from ..layers import GroupedConditionalSelfAttention, QueryGroups
-from .dab_decoder_with_mask import DABDecoderWithMaskMixin
+from .masked_decoders import MaskedDABDecoderMixin
 
 
 @MODELS.register_module()
-class GroupDABDETR(DABDecoderWithMaskMixin, DABDETR):
+class GroupDABDETR(MaskedDABDecoderMixin, DABDETR):
     """DAB-DETR with Group DETR's group-wise one-to-many assignment (Chen et al. 2022).
 
     In training the decoder runs K groups of matching queries, each with its own learnt

@@ -19,13 +19,13 @@ def _with_dn_part(head_inputs, num_dn):
     hidden_states = head_inputs['hidden_states']
     out['hidden_states'] = torch.cat([torch.randn_like(hidden_states[:, :, :num_dn]),
                                       hidden_states], dim=2)
-    references = head_inputs.get('references')
+    references = head_inputs.get('references')  # (..., bs, W, k), or a list of them
     if isinstance(references, list):
-        out['references'] = [torch.cat([r[:, :num_dn].flip(1), r], dim=1)
+        out['references'] = [torch.cat([r[..., :num_dn, :].flip(-2), r], dim=-2)
                              for r in references]
     elif references is not None:
-        out['references'] = torch.cat([references[:, :, :num_dn].flip(2), references],
-                                      dim=2)
+        out['references'] = torch.cat([references[..., :num_dn, :].flip(-2), references],
+                                      dim=-2)
     out['dn_meta'] = dict(num_dn_queries=num_dn)
     return out
 

@@ -8,15 +8,11 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 
+from ...dn_models import dn_demo_pairs, dn_detector_configs
 from ..utils import make_samples, num_matching_queries
 
 REPO = Path(__file__).resolve().parents[3]
-DN_DEMO_CONFIGS = ['configs/demo/dn_dab_detr_r18_demo.py', 'configs/demo/dn_detr_r18_demo.py',
-                   'configs/demo/dn_deformable_detr_r18_demo.py',
-                   'configs/demo/dn_deformable_detr_pp_r18_demo.py',
-                   'configs/demo/dn_dino_r18_demo.py', 'configs/demo/dn_anchor_detr_r18_demo.py',
-                   'configs/demo/dn_group_dab_detr_r18_demo.py',
-                   'configs/demo/dn_sam_detr_pp_r18_demo.py']
+DN_DEMO_CONFIGS = dn_detector_configs()
 
 
 def build_model(config: str, **dn_cfg):
@@ -35,10 +31,13 @@ def make_batch(counts, seed=0):
 
 
 def decoder_outputs(model, inputs, samples):
-    """The head inputs, with ``references`` stacked to (num_refs, bs, W, 4)."""
+    """The head inputs, with ``references`` as (num_refs, bs, W, 4 or 2): a list
+    stacked, Conditional DETR's one (bs, W, 2) unsqueezed."""
     out = model.forward_transformer(model.extract_feat(inputs), samples)
     if isinstance(out.get('references'), list):
         out['references'] = torch.stack(out['references'])
+    elif out.get('references') is not None and out['references'].dim() == 3:
+        out['references'] = out['references'][None]
     return out
 
 
@@ -167,15 +166,10 @@ def test_eval_never_calls_the_generator_and_ignores_gt(config):
         assert len(a.pred_instances) == model.test_cfg['max_per_img']
 
 
-BASELINE_HEADS = {'DNDABDETRHead': 'DABDETRHead', 'DNDETRHead': 'DETRHead',
-                  'DNDeformableDETRPPHead': 'DeformableDETRHead',
-                  'DNDINOHead': 'DINOHeadWithoutDN', 'DNAnchorDETRHead': 'AnchorDETRHead',
-                  'DNGroupDABDETRHead': 'GroupDABDETRHead', 'DNSAMDETRHead': 'SAMDETRHead'}
-
-
 def test_a_dn_detector_refuses_a_head_without_the_dn_contract(config):
     cfg = Config.fromfile(REPO / config)
-    baseline_head = BASELINE_HEADS[cfg.model.bbox_head.type]
+    baseline = dict((dn, base) for base, dn in dn_demo_pairs())[config]
+    baseline_head = Config.fromfile(REPO / baseline).model.bbox_head.type
     cfg.model.bbox_head.type = baseline_head
     with pytest.raises(TypeError, match=f'{cfg.model.type} needs a DN head .* got '
                                         f'{baseline_head}'):

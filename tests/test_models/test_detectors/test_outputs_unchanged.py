@@ -5,8 +5,9 @@ or the generator must not change a number.
 Each model is built seeded from its demo config (the demo configs start from scratch),
 then gets one seeded training batch (three images, one
 without objects, masks where the model segments) with seeded noise, and its predictions
-on that batch in evaluation. Regenerate (only when a change of numbers is intended, and
-say which in the commit) with::
+on that batch in evaluation. A new demo config is recorded with ``--write``; all are
+recorded anew with ``--rewrite`` (only when a change of numbers is intended: say which in
+the commit)::
 
     python -m tests.test_models.test_detectors.test_outputs_unchanged --write
 """
@@ -73,11 +74,19 @@ def test_losses_and_detections_are_unchanged(config, record):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--write', action='store_true', help=f'write {RECORD}')
-    if parser.parse_args().write:
+    parser.add_argument('--write', action='store_true',
+                        help=f'record the demo models {RECORD} lacks')
+    parser.add_argument('--rewrite', action='store_true', help='record every demo model anew')
+    args = parser.parse_args()
+    if args.write or args.rewrite:
         register_all_modules(init_default_scope=True)
+        record = {} if args.rewrite or not RECORD.exists() else torch.load(RECORD)
+        for config in DEMO_CONFIGS:
+            if config not in record:
+                record[config] = model_outputs(config)
+                print(f'recorded {config}')
         RECORD.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({config: model_outputs(config) for config in DEMO_CONFIGS}, RECORD)
+        torch.save({config: record[config] for config in DEMO_CONFIGS}, RECORD)
         print(f'wrote {RECORD} ({Path(RECORD).stat().st_size} bytes)')
 
 
