@@ -3,7 +3,7 @@ PY := $(or $(MMDN_VENV),$(CURDIR)/.venv)/bin/python
 DEMO_CONFIG ?= configs/demo/dn_deformable_detr_pp_r18_fast_demo.py
 DEMO_WORK_DIR ?= work_dirs/demo
 
-.PHONY: install demo demo-dn-dab-detr test test-quick check-gpu
+.PHONY: install demo demo-dn-dab-detr lint test test-quick check-gpu
 
 install:
 	bash tools/install.sh
@@ -14,6 +14,10 @@ demo: install
 # The DN-DAB-DETR demo, the start of README's known-label fine-tuning.
 demo-dn-dab-detr: install
 	bash tools/run_demo.sh configs/demo/dn_dab_detr_r18_demo.py work_dirs/demo_dn_dab_detr
+
+# ruff: pycodestyle, pyflakes and import order (pyproject.toml), over the whole tree.
+lint: install
+	$(dir $(PY))ruff check .
 
 # pytest-xdist workers: one more than the cores, as the tool tests wait on their
 # subprocesses and on gloo peers. glibc's malloc keeps freed memory (up to 32 MB blocks

@@ -2,10 +2,10 @@
 that should cover each DN model takes, so that a new DN demo config enters them all.
 
 A demo config (``configs/demo/*.py``) is the DN side of a pair when it inherits one other
-config (its baseline) and changes what denoising means for the model: a ``dn_cfg`` or ``mask_dn`` anywhere in
-the model, or a ``type`` naming a DN class. One config is kept per DN model (the first
-by path among those of the same detector and head types), so that a faster or
-re-scaled variant of a model does not test it twice. The subfolders of
+config (its baseline) and changes what denoising means for the model: a ``dn_cfg`` or
+``mask_dn`` anywhere in the model, or a ``type`` naming a DN class. One config is kept
+per DN model (the first by path among those of the same detector and head types), so
+that a faster or re-scaled variant of a model does not test it twice. The subfolders of
 ``configs/demo`` hold applications of a DN model with a contract of their own (objects
 or labels given at inference): they enter the lists that every trainable model must
 pass (``with_applications``).

@@ -15,8 +15,14 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmdet.evaluation import DumpDetResults
-from mmdn.engine import (check_data_files, check_num_classes, find_invalid_json,
-                         load_tool_config, setup_distributed, teardown_distributed)
+from mmdn.engine import (
+    check_data_files,
+    check_num_classes,
+    find_invalid_json,
+    load_tool_config,
+    setup_distributed,
+    teardown_distributed,
+)
 from mmdn.engine.checkpoint import check_checkpoint_file
 
 

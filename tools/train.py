@@ -16,9 +16,16 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmdn.engine import (check_data_files, check_num_classes, check_pretrained,
-                         configure_amp, find_invalid_json, load_tool_config,
-                         setup_distributed, teardown_distributed)
+from mmdn.engine import (
+    check_data_files,
+    check_num_classes,
+    check_pretrained,
+    configure_amp,
+    find_invalid_json,
+    load_tool_config,
+    setup_distributed,
+    teardown_distributed,
+)
 
 
 def parse_args() -> argparse.Namespace:

@@ -83,8 +83,10 @@ def deformable_attention_rows(device: str, size: Size) -> List[Row]:
     against the PyTorch path computed in float32 on the same inputs (rounded to that
     precision): the relative differences (norms) of the output and of the gradients of
     the value, sampling locations and attention weights."""
-    from mmcv.ops.multi_scale_deform_attn import (MultiScaleDeformableAttnFunction,
-                                                  multi_scale_deformable_attn_pytorch)
+    from mmcv.ops.multi_scale_deform_attn import (
+        MultiScaleDeformableAttnFunction,
+        multi_scale_deformable_attn_pytorch,
+    )
     gen = torch.Generator().manual_seed(0)
     shapes = torch.tensor(size.levels)
     starts = torch.cat([shapes.new_zeros(1), shapes.prod(1).cumsum(0)[:-1]])
@@ -273,8 +275,8 @@ def table(rows: Sequence[Row]) -> str:
 
 def describe(device: str) -> str:
     """The device, torch, CUDA and mmcv's build, for the table's heading."""
-    from mmcv.ops import get_compiling_cuda_version
     import mmcv
+    from mmcv.ops import get_compiling_cuda_version
     what = torch.cuda.get_device_name(device) if device.startswith('cuda') else 'CPU'
     return (f'{what}; torch {torch.__version__} (CUDA {torch.version.cuda}), mmcv '
             f'{mmcv.__version__} (ops built for CUDA {get_compiling_cuda_version()})')

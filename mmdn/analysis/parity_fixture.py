@@ -16,10 +16,21 @@ import torch
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
-from .train_parity import (NON_CATEGORY_BIAS, NON_CATEGORY_IDS, SMALL_GRADIENT, TOLERANCES,
-                           Batch, MmdnTrainer, OfficialTrainer, Row, default_dtype, judge,
-                           parity_batches, relative_difference, worst_of)
-
+from .train_parity import (
+    NON_CATEGORY_BIAS,
+    NON_CATEGORY_IDS,
+    SMALL_GRADIENT,
+    TOLERANCES,
+    Batch,
+    MmdnTrainer,
+    OfficialTrainer,
+    Row,
+    default_dtype,
+    judge,
+    parity_batches,
+    relative_difference,
+    worst_of,
+)
 
 #: Official options of the fixture's small DN-DAB-DETR (its code fixes 256 dims: the
 #: sine embedding of the anchors has 128 frequencies) and its backbone's channels.
@@ -123,8 +134,13 @@ def make_fixture(root, steps: int = 3, seed: int = 0) -> Dict:
     In float64 the rounding that training amplifies (:func:`run_in_lockstep`) stays far
     below the tolerances, so the steps run free, as in a training.
     """
-    from .official_dn_detr import (build_official, check_checkout, official_args,
-                                   official_code, official_giou_epsilon)
+    from .official_dn_detr import (
+        build_official,
+        check_checkout,
+        official_args,
+        official_code,
+        official_giou_epsilon,
+    )
     root = check_checkout(root)
     family = 'dn_dab_detr_r50'
     batches = [Batch(b.images, [x.double() for x in b.boxes], b.labels)

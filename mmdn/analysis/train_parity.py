@@ -381,8 +381,9 @@ class OfficialTrainer:
 
 def mmdn_samples(batch: Batch, batch_shape: Tuple[int, int]) -> list:
     """The batch's ``DetDataSample`` list: pixel (x1, y1, x2, y2) boxes of each image."""
-    from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
+
+    from mmdet.structures import DetDataSample
     samples = []
     for image, boxes, labels in zip(batch.images, batch.boxes, batch.labels):
         h, w = image.shape[1:]
@@ -557,7 +558,7 @@ def compare(official: Run, ours: Run) -> List[Row]:
     total = sum(len(a.assignments) for a, _ in steps)
     rows.append(Row(f'assignments ({total} layer-batches)', float(len(mismatched)),
                     len(mismatched) / max(total, 1),
-                    ', '.join(f'step {i} layer {l}' for i, l in mismatched[:3]) or '-',
+                    ', '.join(f'step {i} layer {layer}' for i, layer in mismatched[:3]) or '-',
                     'identical' if not mismatched else 'FAIL'))
     names = sorted(set(official.steps[0].losses))
     missing = sorted(set(names) ^ set(ours.steps[0].losses))
@@ -729,8 +730,14 @@ def train_parity(root, family: str, config: Optional[str] = None, steps: int = 1
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper
 
-    from .official_dn_detr import (build_official, check_checkout, check_family,
-                                   official_args, official_code, official_giou_epsilon)
+    from .official_dn_detr import (
+        build_official,
+        check_checkout,
+        check_family,
+        official_args,
+        official_code,
+        official_giou_epsilon,
+    )
     root = check_checkout(root)
     check_family(family)
     cfg = Config.fromfile(config or REPO / FAMILY_CONFIGS[family][0])

@@ -2,8 +2,14 @@
 ``deploy`` extra, imported only when exporting)."""
 from .exportable_detector import ExportableDetector
 from .load_detector import config_classes, load_detector
-from .onnx_export import (example_inputs, export_onnx, max_detections, min_input_size,
-                          onnx_export_context, preprocessing_metadata)
+from .onnx_export import (
+    example_inputs,
+    export_onnx,
+    max_detections,
+    min_input_size,
+    onnx_export_context,
+    preprocessing_metadata,
+)
 from .parity import detection_difference
 
 __all__ = [

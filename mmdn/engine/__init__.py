@@ -1,14 +1,27 @@
 from .amp import BF16OptimWrapper, configure_amp
 from .checkpoint import CheckpointError, register_checkpoint_loading
-from .distributed import (MMDNDistributedDataParallel, setup_distributed,
-                          teardown_distributed)
+from .distributed import MMDNDistributedDataParallel, setup_distributed, teardown_distributed
 from .files import write_atomically
-from .hooks import (LoadFittingWeightsHook, MatchingInstabilityHook, instability,
-                    load_fitting_weights)
-from .input_checks import (check_custom_imports, check_data_files, check_num_classes,
-                           find_invalid_json, load_config, load_tool_config)
-from .pretrained import (PretrainedWeightsError, check_pretrained, pretrained_uris,
-                         register_pretrained_loading)
+from .hooks import (
+    LoadFittingWeightsHook,
+    MatchingInstabilityHook,
+    instability,
+    load_fitting_weights,
+)
+from .input_checks import (
+    check_custom_imports,
+    check_data_files,
+    check_num_classes,
+    find_invalid_json,
+    load_config,
+    load_tool_config,
+)
+from .pretrained import (
+    PretrainedWeightsError,
+    check_pretrained,
+    pretrained_uris,
+    register_pretrained_loading,
+)
 from .quiet_logger import quiet_logger
 
 __all__ = [

@@ -27,13 +27,16 @@ def probe_ops(device: str) -> None:
     """Runs mmcv's multi-scale deformable attention and RoIAlign kernels on ``device`` and
     compares them with the PyTorch path and the CPU kernel; raises on failure."""
     from mmcv.ops import roi_align
-    from mmcv.ops.multi_scale_deform_attn import (MultiScaleDeformableAttnFunction,
-                                                  multi_scale_deformable_attn_pytorch)
+    from mmcv.ops.multi_scale_deform_attn import (
+        MultiScaleDeformableAttnFunction,
+        multi_scale_deformable_attn_pytorch,
+    )
     gen = torch.Generator().manual_seed(0)
     shapes = torch.tensor([[6, 8], [3, 4]])
     starts = torch.tensor([0, 48])
     value = torch.rand(1, 60, 2, 8, generator=gen)  # (batch, points, heads, dims)
-    locations = torch.rand(1, 5, 2, 2, 4, 2, generator=gen)  # (.., queries, heads, levels, points, xy)
+    # (.., queries, heads, levels, points, xy)
+    locations = torch.rand(1, 5, 2, 2, 4, 2, generator=gen)
     weights = torch.rand(1, 5, 2, 2, 4, generator=gen).softmax(-1)
     expected = multi_scale_deformable_attn_pytorch(value, shapes, locations, weights)
     args = [t.to(device) for t in (value, shapes, starts, locations, weights)]

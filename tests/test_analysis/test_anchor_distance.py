@@ -5,7 +5,6 @@ from mmengine.config import Config
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
 from mmdn.analysis import matched_anchors, mean_distances
-
 from ..test_models.test_detectors.test_dn_detector_mixin import REPO, make_batch
 
 

@@ -2,7 +2,6 @@
 import pytest
 
 from mmdn.analysis.cost import ModelCost
-
 from ..conftest import REPO
 
 

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from mmdn.analysis import empty_shares, first_layer_rows
-
 from ..test_models.utils import build_config_model, mask_samples
 
 H, W = 96, 128  # padded batch; the stride-32 map is 3 x 4

@@ -6,10 +6,13 @@ import pytest
 import torch
 
 from mmdn.analysis.official_dn_detr import CHECKOUT_FILES, NoiseReplay, OfficialCodeError
-from mmdn.analysis.train_parity import (official_loss_name, parity_batches, replayed_draws,
-                                        train_parity)
+from mmdn.analysis.train_parity import (
+    official_loss_name,
+    parity_batches,
+    replayed_draws,
+    train_parity,
+)
 from mmdn.converters import COCO_CATEGORY_IDS
-
 from ..conftest import run_tool
 
 REPO = Path(__file__).resolve().parents[2]

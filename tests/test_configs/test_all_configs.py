@@ -19,7 +19,6 @@ from mmengine.dataset import Compose
 from mmengine.optim import build_optim_wrapper
 
 from mmdet.registry import MODELS
-
 from mmdn.engine import pretrained_uris
 from ..pretrained import assert_holds_pretrained
 from ..test_models.utils import add_box_masks, make_samples

@@ -6,10 +6,15 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-from mmdn.converters import (COCO_CATEGORY_IDS, ConversionError, convert_official,
-                             official_dn_dab_deformable_detr_encoder_only_shapes,
-                             official_dn_dab_deformable_detr_shapes,
-                             official_dn_dab_detr_shapes, official_family)
+from mmdn.converters import (
+    COCO_CATEGORY_IDS,
+    ConversionError,
+    convert_official,
+    official_dn_dab_deformable_detr_encoder_only_shapes,
+    official_dn_dab_deformable_detr_shapes,
+    official_dn_dab_detr_shapes,
+    official_family,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

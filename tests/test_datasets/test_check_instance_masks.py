@@ -1,7 +1,6 @@
 import pytest
 
 from mmdn.datasets import CheckInstanceMasks
-
 from ..conftest import REPO
 
 

@@ -6,7 +6,6 @@ import pytest
 from pycocotools.coco import COCO
 
 from mmdn.datasets.demo_shapes import DEMO_CLASSES, make_demo_dataset
-
 from ..conftest import run_script
 
 

@@ -9,8 +9,14 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmdn.deployment import (ExportableDetector, detection_difference, export_onnx,
-                             max_detections, min_input_size, preprocessing_metadata)
+from mmdn.deployment import (
+    ExportableDetector,
+    detection_difference,
+    export_onnx,
+    max_detections,
+    min_input_size,
+    preprocessing_metadata,
+)
 from ..conftest import REPO
 from ..dn_models import box_detector_configs
 from .utils import batch, spread_detector

@@ -6,7 +6,6 @@ from mmengine.config import Config
 from torch import nn
 
 from mmdn.engine import BF16OptimWrapper, configure_amp
-
 from ..conftest import REPO, data_options, run_script
 
 

@@ -7,8 +7,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
 import mmdn  # noqa: F401  (installs the allow-list and the loader)
-from mmdn.engine.checkpoint import (CheckpointError, check_checkpoint_file,
-                                    history_buffer_getattr)
+from mmdn.engine.checkpoint import CheckpointError, check_checkpoint_file, history_buffer_getattr
 
 
 def _mmengine_like_checkpoint():

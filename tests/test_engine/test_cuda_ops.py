@@ -52,8 +52,10 @@ def test_kernels_that_run_pass(sees_cuda, monkeypatch, capsys):
 def test_probe_compares_the_kernels_with_reference_results(monkeypatch):
     """The probe end to end on the CPU, its deformable-attention kernel stood in for by
     the PyTorch path (agrees) and by a wrong one (caught)."""
-    from mmcv.ops.multi_scale_deform_attn import (MultiScaleDeformableAttnFunction,
-                                                  multi_scale_deformable_attn_pytorch)
+    from mmcv.ops.multi_scale_deform_attn import (
+        MultiScaleDeformableAttnFunction,
+        multi_scale_deformable_attn_pytorch,
+    )
 
     def kernel(offset):
         return lambda value, shapes, starts, loc, weights, step: \

@@ -1,8 +1,7 @@
 import pytest
 from mmengine.config import Config
 
-from mmdn.engine import (check_custom_imports, check_data_files, check_num_classes,
-                         find_invalid_json)
+from mmdn.engine import check_custom_imports, check_data_files, check_num_classes, find_invalid_json
 
 
 def _cfg(root, **extra):

@@ -8,10 +8,16 @@ import pytest
 import torch
 from mmengine.runner import CheckpointLoader
 
-from mmdn.engine.pretrained import (PretrainedWeightsError, cache_dir, check_pretrained,
-                                    fetch, load_from_torchvision_cache, pretrained_uris,
-                                    resolve)
 from mmdn.datasets.coco_rehearsal import make_rehearsal_dataset
+from mmdn.engine.pretrained import (
+    PretrainedWeightsError,
+    cache_dir,
+    check_pretrained,
+    fetch,
+    load_from_torchvision_cache,
+    pretrained_uris,
+    resolve,
+)
 from ..conftest import DEMO_CONFIG, REPO, run_script
 from ..pretrained import standin_state
 

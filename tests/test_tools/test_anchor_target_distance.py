@@ -6,7 +6,6 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-
 from ..conftest import REPO, data_options, run_script
 
 

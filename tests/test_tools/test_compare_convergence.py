@@ -10,8 +10,14 @@ import pytest
 from ..conftest import REPO, data_options, run_tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
-from compare_convergence import (band_of, convergence_table, distance_table,  # noqa: E402
-                                 first_epoch_reaching, mean_and_sd, wrapped_config)
+from compare_convergence import (  # noqa: E402
+    band_of,
+    convergence_table,
+    distance_table,
+    first_epoch_reaching,
+    mean_and_sd,
+    wrapped_config,
+)
 
 
 def test_first_epoch_reaching():

@@ -13,7 +13,6 @@ import pytest
 import torch
 
 from mmdn.datasets.demo_shapes import make_demo_dataset
-
 from ..conftest import REPO, data_options, run_tool
 from ..dn_models import dn_demo_configs
 

@@ -3,13 +3,13 @@ import argparse
 import importlib.util
 
 import pytest
-
 import torch
 
-from mmdn.converters import (official_dn_dab_deformable_detr_encoder_only_shapes,
-                             official_dn_dab_deformable_detr_shapes,
-                             official_dn_dab_detr_shapes)
-
+from mmdn.converters import (
+    official_dn_dab_deformable_detr_encoder_only_shapes,
+    official_dn_dab_deformable_detr_shapes,
+    official_dn_dab_detr_shapes,
+)
 from ..conftest import REPO, run_script
 
 TOOL = 'tools/model_converters/dn_detr_official_to_mmdn.py'

@@ -6,7 +6,6 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-
 from ..conftest import REPO, run_script
 
 CONFIG = REPO / 'configs/demo/dn_dab_detr_r18_demo.py'

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plot_curves import find_scalars, read_records  # noqa: E402 (selects matplotlib's Agg)
-
 import matplotlib.pyplot as plt  # noqa: E402
+from plot_curves import find_scalars, read_records  # noqa: E402 (selects matplotlib's Agg)
 
 Curve = List[Tuple[float, float]]
 

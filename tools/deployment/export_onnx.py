@@ -26,9 +26,15 @@ import time
 import torch
 from mmengine.config import DictAction
 
-from mmdn.deployment import (ExportableDetector, detection_difference, example_inputs,
-                             export_onnx, load_detector, max_detections,
-                             preprocessing_metadata)
+from mmdn.deployment import (
+    ExportableDetector,
+    detection_difference,
+    example_inputs,
+    export_onnx,
+    load_detector,
+    max_detections,
+    preprocessing_metadata,
+)
 from mmdn.engine import CheckpointError, quiet_logger
 
 

@@ -20,9 +20,13 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-from mmdn.engine.pretrained import (PretrainedWeightsError, cache_dir,  # noqa: E402
-                                    load_from_torchvision_cache, pretrained_uris,
-                                    resolve)
+from mmdn.engine.pretrained import (  # noqa: E402
+    PretrainedWeightsError,
+    cache_dir,
+    load_from_torchvision_cache,
+    pretrained_uris,
+    resolve,
+)
 
 
 def parse_args() -> argparse.Namespace:

@@ -53,7 +53,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--processes', type=int, default=2, help='training processes')
     parser.add_argument('--work-dir', help='default: work_dirs/rehearsal/<config name>')
     parser.add_argument('--scale', type=float, default=0.25,
-                        help='factor on every resize, crop and pad size of the pipelines and batch augments')
+                        help='factor on every resize, crop and pad size of the pipelines and '
+                        'batch augments')
     parser.add_argument('--images-per-process', type=int, default=2, help='batch size')
     parser.add_argument('--train-images', type=int, default=14,
                         help='training images (7 kinds, in turn)')
@@ -101,8 +102,8 @@ def rehearsal_config(cfg: Config, data_root: str,
         new_weights = 'torchvision://resnet18' if pretrained else 'no pretrained weights'
         replaced.append(
             f'backbone: {backbone.type} depth {backbone.depth} ({weights}) -> ResNet depth 18 '
-            f'({new_weights}), input widths of what reads it to match: a CPU rehearsal step in seconds '
-            '(--keep-backbone keeps it)')
+            f'({new_weights}), input widths of what reads it to match: a CPU rehearsal step in '
+            'seconds (--keep-backbone keeps it)')
         backbone.update(depth=18, init_cfg=dict(type='Pretrained', checkpoint=new_weights)
                         if pretrained else None)
         if backbone.type == 'ResNetTorchvisionDilation':  # bottleneck blocks only

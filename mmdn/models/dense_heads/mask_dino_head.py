@@ -14,8 +14,7 @@ from mmdet.models.layers import DinoTransformerDecoder
 from mmdet.models.layers.transformer import MLP, inverse_sigmoid
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import (bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh,
-                                   get_box_tensor)
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh, get_box_tensor
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, reduce_mean
 from ..layers.dn_query_generator import build_dn_query_generator
 from ..losses import point_mask_losses, reconstruction_losses
@@ -446,7 +445,6 @@ class MaskDINOHead(BaseModule):
         """The DN queries' point-sampled BCE and dice losses, summed over the real slots
         of every group: (num_sets, 2). The real slots of image b are its first
         min(n_b, M) (or, with ``max_dn_queries``' subsampling, ``dn_meta['index']``)."""
-        bs = len(gts)
         num_groups, group_size = dn_meta['num_groups'], dn_meta['group_size']
         counts = [min(len(g), group_size) for g in gts]
         slots = host_tensor([b * group_size + m for b, n in enumerate(counts)

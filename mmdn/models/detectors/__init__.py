@@ -11,14 +11,18 @@ from .dn_detector_mixin import DNDetectorMixin
 from .dn_detr import DNDETR
 from .dn_dino import DNDINO
 from .dn_group_dab_detr import DNGroupDABDETR
-from .group_dab_detr import GroupDABDETR
 from .dn_sam_detr_pp import DNSAMDETRPP
+from .group_dab_detr import GroupDABDETR
 from .known_label_dn_dab_detr import KnownLabelDNDABDETR
 from .known_object_dn_dab_detr import KnownObjectDNDABDETR
 from .mask_dino import MaskDINO
-from .masked_decoders import (MaskedConditionalDecoderMixin, MaskedDABDecoderMixin,
-                              MaskedDeformableDecoderMixin, MaskedDETRDecoderMixin,
-                              masked_decoder_mixin)
+from .masked_decoders import (
+    MaskedConditionalDecoderMixin,
+    MaskedDABDecoderMixin,
+    MaskedDeformableDecoderMixin,
+    MaskedDETRDecoderMixin,
+    masked_decoder_mixin,
+)
 from .sam_detr_pp import SAMDETRPP
 
 __all__ = [

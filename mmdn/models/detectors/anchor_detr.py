@@ -9,8 +9,11 @@ from mmdet.models.detectors import DetectionTransformer
 from mmdet.models.layers import MLP, coordinate_to_encoding
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
-from ..layers.anchor_detr_layers import (AnchorDetrTransformerDecoder,
-                                         AnchorDetrTransformerEncoder, sine_embedding_1d)
+from ..layers.anchor_detr_layers import (
+    AnchorDetrTransformerDecoder,
+    AnchorDetrTransformerEncoder,
+    sine_embedding_1d,
+)
 
 
 @MODELS.register_module()

@@ -1,8 +1,8 @@
 """DN-DAB-DETR: DAB-DETR trained with query denoising (paper §4, Eqs. 3-4)."""
 from mmdet.models.detectors import DABDETR
 from mmdet.registry import MODELS
-from .masked_decoders import MaskedDABDecoderMixin
 from .dn_detector_mixin import DNDetectorMixin
+from .masked_decoders import MaskedDABDecoderMixin
 
 
 @MODELS.register_module()

@@ -13,9 +13,13 @@ from typing import Dict, List, Optional, Union
 import torch
 from torch import Tensor
 
-from mmdet.models.layers import (ConditionalDetrTransformerDecoder,
-                                 DABDetrTransformerDecoder, DeformableDetrTransformerDecoder,
-                                 DetrTransformerDecoder, coordinate_to_encoding)
+from mmdet.models.layers import (
+    ConditionalDetrTransformerDecoder,
+    DABDetrTransformerDecoder,
+    DeformableDetrTransformerDecoder,
+    DetrTransformerDecoder,
+    coordinate_to_encoding,
+)
 from mmdet.models.layers.transformer import dab_detr_layers
 from ..layers import QueryGroups
 from ..utils import official_inverse_sigmoid

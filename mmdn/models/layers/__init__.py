@@ -1,14 +1,23 @@
-from .anchor_detr_layers import (AnchorDetrTransformerDecoder,
-                                 AnchorDetrTransformerDecoderLayer,
-                                 AnchorDetrTransformerEncoder,
-                                 AnchorDetrTransformerEncoderLayer, sine_embedding_1d)
+from .anchor_detr_layers import (
+    AnchorDetrTransformerDecoder,
+    AnchorDetrTransformerDecoderLayer,
+    AnchorDetrTransformerEncoder,
+    AnchorDetrTransformerEncoderLayer,
+    sine_embedding_1d,
+)
 from .dab_deformable_pp_layers import DABDeformablePPTransformerDecoder
-from .dn_query_generator import (DnBoxNoiser, DnQueryGenerator, build_dn_query_generator,
-                                 dn_attention_mask)
+from .dn_query_generator import (
+    DnBoxNoiser,
+    DnQueryGenerator,
+    build_dn_query_generator,
+    dn_attention_mask,
+)
 from .grouped_self_attention import GroupedConditionalSelfAttention, QueryGroups
-from .multi_level_dab_layers import (MultiLevelConditionalAttention,
-                                     MultiLevelDABDetrTransformerDecoder,
-                                     MultiLevelDABDetrTransformerDecoderLayer)
+from .multi_level_dab_layers import (
+    MultiLevelConditionalAttention,
+    MultiLevelDABDetrTransformerDecoder,
+    MultiLevelDABDetrTransformerDecoderLayer,
+)
 from .row_column_attention import RowColumnDecoupledAttention
 from .sam_detr_layers import SamDetrTransformerDecoder, SamDetrTransformerDecoderLayer
 

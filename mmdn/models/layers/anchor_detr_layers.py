@@ -15,9 +15,12 @@ from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
 from mmengine.model import ModuleList
 from torch import Tensor
 
-from mmdet.models.layers import (DetrTransformerDecoder, DetrTransformerDecoderLayer,
-                                 DetrTransformerEncoder, DetrTransformerEncoderLayer)
-
+from mmdet.models.layers import (
+    DetrTransformerDecoder,
+    DetrTransformerDecoderLayer,
+    DetrTransformerEncoder,
+    DetrTransformerEncoderLayer,
+)
 from .row_column_attention import RowColumnDecoupledAttention
 
 

@@ -13,8 +13,12 @@ from typing import Tuple
 import torch
 from torch import Tensor, nn
 
-from mmdet.models.layers.transformer import (DeformableDetrTransformerDecoder, MLP,
-                                             coordinate_to_encoding, inverse_sigmoid)
+from mmdet.models.layers.transformer import (
+    MLP,
+    DeformableDetrTransformerDecoder,
+    coordinate_to_encoding,
+    inverse_sigmoid,
+)
 from ..utils import OFFICIAL_EPS
 
 

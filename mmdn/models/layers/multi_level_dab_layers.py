@@ -17,9 +17,12 @@ from mmcv.cnn.bricks.transformer import FFN
 from mmengine.model import ModuleList
 from torch import Tensor, nn
 
-from mmdet.models.layers.transformer import (MLP, ConditionalAttention,
-                                             DABDetrTransformerDecoder,
-                                             DABDetrTransformerDecoderLayer)
+from mmdet.models.layers.transformer import (
+    MLP,
+    ConditionalAttention,
+    DABDetrTransformerDecoder,
+    DABDetrTransformerDecoderLayer,
+)
 
 
 class MultiLevelConditionalAttention(ConditionalAttention):

@@ -24,11 +24,11 @@ class DNStandardRoIHead(StandardRoIHead):
     (classification and delta regression, averaged over the image's denoising RoIs, as
     the box head averages over its sampled RoIs) and are logged as ``dn_loss_cls``,
     ``dn_acc`` and ``dn_loss_bbox``; a batch without objects gives zeros, in the graph.
-    The RoIs come from :class:`DnBoxNoiser` on the (bs, P, M) grid of slots; padding slots and objects of zero width or height (their
-    box deltas are undefined) weigh 0. The denoising RoIs go through the box head in the
-    same forward as the sampled ones, and their losses are computed without a host-device
-    synchronisation, so denoising adds none to a train step. Inference is
-    StandardRoIHead's.
+    The RoIs come from :class:`DnBoxNoiser` on the (bs, P, M) grid of slots; padding
+    slots and objects of zero width or height (their box deltas are undefined) weigh 0.
+    The denoising RoIs go through the box head in the same forward as the sampled ones,
+    and their losses are computed without a host-device synchronisation, so denoising
+    adds none to a train step. Inference is StandardRoIHead's.
 
     Args:
         dn_cfg (dict): the :class:`DnBoxNoiser` config; ``num_classes`` comes from the

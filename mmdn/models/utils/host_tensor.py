@@ -10,8 +10,8 @@ def host_tensor(data: Any, dtype: torch.dtype, device: Union[str, torch.device])
 
     ``torch.tensor(data, device=device)`` with a GPU device copies from pageable memory
     and waits for the device's stream to drain before going on (a host-device
-    synchronisation every train step). Here the data is laid out in pinned memory and copied ``non_blocking``; on the
-    CPU it is built in place.
+    synchronisation every train step). Here the data is laid out in pinned memory and
+    copied ``non_blocking``; on the CPU it is built in place.
     """
     device = torch.device(device)
     if device.type == 'cpu':

@@ -9,7 +9,6 @@ from mmengine.logging import MMLogger
 
 from mmdet.registry import MODELS
 from mmdn.engine import load_fitting_weights
-
 from ...conftest import REPO, data_options, run_script
 
 DN_DEMO = REPO / 'configs' / 'demo' / 'dn_dab_detr_r18_demo.py'

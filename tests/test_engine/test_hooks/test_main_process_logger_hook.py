@@ -1,7 +1,6 @@
 from mmengine.config import Config
 
 from mmdn.engine.hooks import MainProcessLoggerHook, main_process_logger_hook
-
 from ...conftest import REPO
 
 

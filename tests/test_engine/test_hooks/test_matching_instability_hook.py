@@ -6,7 +6,6 @@ import torch
 
 from mmdn.engine.hooks import instability
 from mmdn.engine.hooks.matching_instability_hook import UNSEEN
-
 from ...conftest import DEMO_CONFIG, data_options, run_script, run_tool
 
 
@@ -133,7 +132,6 @@ def test_hook_records_the_last_layer_assignment_of_each_image(config, monkeypatc
     from types import SimpleNamespace
 
     from mmdn.engine.hooks import MatchingInstabilityHook
-
     from ...test_models.test_detectors.test_dn_detector_mixin import make_batch
     model = _build(config)
     runner = SimpleNamespace(model=model, epoch=0)
@@ -170,7 +168,6 @@ def test_hook_records_the_first_query_group(config, monkeypatch):
     from types import SimpleNamespace
 
     from mmdn.engine.hooks import MatchingInstabilityHook
-
     from ...test_models.test_detectors.test_dn_detector_mixin import make_batch
     model = _build(config)
     hook = MatchingInstabilityHook()
@@ -194,7 +191,6 @@ def test_hook_records_each_known_label_item(monkeypatch):
     from types import SimpleNamespace
 
     from mmdn.engine.hooks import MatchingInstabilityHook
-
     from ...test_models.test_detectors.test_known_label_dn_dab_detr import batch
     model = _build('configs/demo/dn_dab_detr_r18_demo.py', type='KnownLabelDNDABDETR')
     hook = MatchingInstabilityHook()

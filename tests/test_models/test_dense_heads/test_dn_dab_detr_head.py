@@ -5,7 +5,6 @@ import torch
 
 from mmdet.registry import MODELS
 from mmdn.models.dense_heads import DNDABDETRHead  # noqa: F401
-
 from ..utils import HostToDeviceCopies
 
 

@@ -4,8 +4,7 @@ import copy
 import pytest
 import torch
 
-from ..test_detectors.test_dn_detector_mixin import (DN_DEMO_CONFIGS, build_model,
-                                                     make_batch)
+from ..test_detectors.test_dn_detector_mixin import DN_DEMO_CONFIGS, build_model, make_batch
 
 
 @pytest.fixture(params=DN_DEMO_CONFIGS)

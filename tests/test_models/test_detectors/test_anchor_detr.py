@@ -5,7 +5,6 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-
 from ..utils import make_samples
 
 REPO = Path(__file__).resolve().parents[3]

@@ -7,7 +7,6 @@ from mmdet.models.detectors import ConditionalDETR
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
 from mmdn.models.detectors import DNDetectorMixin
-
 from ..utils import REPO
 from .test_dn_detector_mixin import build_model, decoder_outputs, make_batch
 

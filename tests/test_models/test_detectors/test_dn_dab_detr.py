@@ -6,7 +6,6 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 from mmdn.models.detectors import DNDABDETR
-
 from .test_dn_detector_mixin import REPO, decoder_outputs, make_batch
 
 

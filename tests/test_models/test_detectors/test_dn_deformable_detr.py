@@ -3,7 +3,6 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 from mmdn.models.detectors import DABDeformableDETR, DNDeformableDETR
-
 from .test_dn_detector_mixin import REPO, build_model, decoder_outputs, make_batch
 
 DN_ENCODER_ONLY = 'configs/demo/dn_deformable_detr_r18_demo.py'

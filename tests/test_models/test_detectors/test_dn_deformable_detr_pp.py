@@ -4,7 +4,6 @@ from mmengine.config import Config
 
 from mmdet.registry import MODELS
 from mmdn.models.detectors import DABDeformableDETRPP, DNDeformableDETRPP
-
 from .test_dn_detector_mixin import REPO, build_model, decoder_outputs, make_batch
 
 DN_PP = 'configs/demo/dn_deformable_detr_pp_r18_demo.py'

@@ -7,7 +7,6 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-
 from ...dn_models import dn_demo_pairs, dn_detector_configs
 from ..utils import make_samples, num_matching_queries
 

@@ -1,9 +1,8 @@
 import torch
-from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
 
 from mmdet.registry import MODELS
+from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
 from mmdn.models.detectors import DNDETR
-
 from .test_dn_detector_mixin import build_model, decoder_outputs, make_batch
 
 DN_DETR = 'configs/demo/dn_detr_r18_demo.py'

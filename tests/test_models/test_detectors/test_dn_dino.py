@@ -3,8 +3,7 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-from mmdn.models.detectors import DINOWithoutDN, DNDINO
-
+from mmdn.models.detectors import DNDINO, DINOWithoutDN
 from .test_dn_detector_mixin import REPO, build_model, decoder_outputs, make_batch
 
 DN_DINO = 'configs/demo/dn_dino_r18_demo.py'

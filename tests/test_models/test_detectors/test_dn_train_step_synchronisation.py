@@ -8,7 +8,6 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-
 from ...dn_models import dn_demo_pairs
 from ..utils import add_box_masks, make_samples
 

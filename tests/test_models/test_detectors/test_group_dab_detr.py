@@ -9,7 +9,6 @@ from mmengine.structures import InstanceData
 
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
-
 from mmdn.models.layers import dn_attention_mask
 from ..utils import build_config_model as build
 from .test_dn_detector_mixin import REPO, decoder_outputs, make_batch

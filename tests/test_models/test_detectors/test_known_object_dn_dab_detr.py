@@ -7,7 +7,6 @@ import torch
 from mmengine.config import Config
 
 from mmdet.registry import MODELS
-
 from ..utils import make_samples, record_kwargs
 
 REPO = Path(__file__).resolve().parents[3]

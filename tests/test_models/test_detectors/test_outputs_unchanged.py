@@ -19,7 +19,6 @@ import pytest
 import torch
 
 from mmdet.utils import register_all_modules
-
 from ..utils import REPO, add_box_masks, build_config_model, make_samples
 
 RECORD = REPO / 'tests' / 'data' / 'model_outputs' / 'demo_models.pt'

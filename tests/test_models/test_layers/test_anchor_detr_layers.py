@@ -3,8 +3,11 @@ import math
 import torch
 
 from mmdet.models.layers import coordinate_to_encoding
-from mmdn.models.layers import (AnchorDetrTransformerDecoder, AnchorDetrTransformerEncoder,
-                                sine_embedding_1d)
+from mmdn.models.layers import (
+    AnchorDetrTransformerDecoder,
+    AnchorDetrTransformerEncoder,
+    sine_embedding_1d,
+)
 
 DIMS = 16
 ATTN = dict(embed_dims=DIMS, num_heads=4)

@@ -5,7 +5,6 @@ import torch
 
 from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
 from mmdn.models.layers import DnQueryGenerator, dn_attention_mask, dn_query_generator
-
 from ..utils import HostToDeviceCopies, make_samples
 
 

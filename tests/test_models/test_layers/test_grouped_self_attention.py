@@ -2,8 +2,7 @@ import pytest
 import torch
 
 from mmdet.models.layers.transformer import ConditionalAttention
-from mmdn.models.layers import (GroupedConditionalSelfAttention, QueryGroups,
-                                dn_attention_mask)
+from mmdn.models.layers import GroupedConditionalSelfAttention, QueryGroups, dn_attention_mask
 
 DIMS, HEADS, BS = 32, 4, 2
 

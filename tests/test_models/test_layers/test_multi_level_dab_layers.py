@@ -2,8 +2,10 @@ import pytest
 import torch
 
 from mmdet.models.layers.transformer import ConditionalAttention
-from mmdn.models.layers import (MultiLevelConditionalAttention,
-                                MultiLevelDABDetrTransformerDecoderLayer)
+from mmdn.models.layers import (
+    MultiLevelConditionalAttention,
+    MultiLevelDABDetrTransformerDecoderLayer,
+)
 
 DIMS, HEADS = 32, 4
 

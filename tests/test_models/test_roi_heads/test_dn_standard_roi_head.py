@@ -7,7 +7,6 @@ from mmengine.config import Config
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_overlaps
 from mmdn.models.layers import DnBoxNoiser
-
 from ..utils import make_samples
 
 REPO = Path(__file__).resolve().parents[3]
