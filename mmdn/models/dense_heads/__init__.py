@@ -11,6 +11,7 @@ from .dn_head_mixin import DNHeadMixin
 from .dn_mask2former_head import DNMask2FormerHead
 from .dn_sam_detr_head import DNSAMDETRHead
 from .group_dab_detr_head import GroupDABDETRHead
+from .mask2former_head_with_hooks import Mask2FormerHeadWithHooks
 from .mask_dino_head import MaskDINOHead
 from .sam_detr_head import SAMDETRHead
 
@@ -18,5 +19,6 @@ __all__ = [
     'AnchorDETRHead', 'DINOHeadWithoutDN', 'DNAnchorDETRHead', 'DNConditionalDETRHead',
     'DNDABDETRHead',
     'DNDeformableDETRPPHead', 'DNDETRHead', 'DNDINOHead', 'DNGroupDABDETRHead', 'DNHeadMixin',
-    'DNMask2FormerHead', 'DNSAMDETRHead', 'GroupDABDETRHead', 'MaskDINOHead', 'SAMDETRHead'
+    'DNMask2FormerHead', 'DNSAMDETRHead', 'GroupDABDETRHead', 'Mask2FormerHeadWithHooks',
+    'MaskDINOHead', 'SAMDETRHead'
 ]

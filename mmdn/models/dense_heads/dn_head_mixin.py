@@ -19,6 +19,25 @@ def name_dn_losses(losses: Tensor, kinds: Sequence[str]) -> Dict[str, Tensor]:
     return dict(zip(names, losses.flatten().unbind()))
 
 
+def dn_avg_factor(dn_meta: Dict, like: Tensor) -> Tensor:
+    """The denoising losses' normaliser: the real denoising queries of the batch
+    (``dn_meta['num_targets']``) averaged over all ranks, at least 1, as a scalar of
+    ``like``'s dtype and device.
+
+    Every rank takes part in the all-reduce, whatever its objects: a rank that skipped it
+    would meet the next collective (DDP's gradients) out of step.
+    """
+    num_targets = host_tensor(float(dn_meta['num_targets']), like.dtype, like.device)
+    return reduce_mean(num_targets).clamp(min=1)
+
+
+def zero_dn_losses(outputs: Sequence[Tensor], num_sets: int, num_kinds: int) -> Tensor:
+    """The denoising losses of a batch without objects: zeros (num_sets, num_kinds) in
+    the graph of every tensor of ``outputs`` (so that every parameter gets a gradient,
+    as DDP without ``find_unused_parameters`` needs)."""
+    return sum(t.sum() for t in outputs) * outputs[0].new_zeros(num_sets, num_kinds)
+
+
 class DNHeadMixin:
     """The DN head contract: owns ``loss`` and ``predict`` of a DETR head, splitting its
     per-layer outputs by ``dn_meta`` and reconstructing the denoising part.
@@ -161,14 +180,9 @@ class DNHeadMixin:
             summed over the real slots, divided by their number averaged over ranks
             (at least 1). Padded slots weigh 0.
         """
-        num_layers = dn_cls_scores.size(0)
-        # Every rank takes part in the all-reduce, whatever its objects: a rank that
-        # skipped it would meet the next collective (DDP's gradients) out of step.
-        num_targets = host_tensor(float(dn_meta['num_targets']), dn_cls_scores.dtype,
-                                  dn_cls_scores.device)
-        avg_factor = reduce_mean(num_targets).clamp(min=1)
-        if dn_meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
-            losses = dn_cls_scores.sum() * dn_cls_scores.new_zeros(num_layers, 3)
+        avg_factor = dn_avg_factor(dn_meta, dn_cls_scores)
+        if dn_meta['num_dn_queries'] == 0:  # no image has objects
+            losses = zero_dn_losses([dn_cls_scores], dn_cls_scores.size(0), 3)
         else:
             groups = (dn_meta['num_groups'], dn_meta['group_size'])  # (P, M)
             losses = reconstruction_losses(

@@ -1,23 +1,23 @@
 """DN-Mask2Former's head: mask denoising (paper §4.9) in mmdet's Mask2Former head."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmdet.models.dense_heads import Mask2FormerHead
 from mmdet.models.layers.transformer import MLP, coordinate_to_encoding
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from mmdet.utils import ConfigType, InstanceList, reduce_mean
-from ..layers.dn_query_generator import build_dn_query_generator
+from mmdet.utils import ConfigType, InstanceList
+from ..layers.dn_query_generator import build_dn_query_generator, gather_real_slots
 from ..losses import point_mask_losses
 from ..utils import host_tensor
-from .dn_head_mixin import name_dn_losses
+from .dn_head_mixin import dn_avg_factor, name_dn_losses, zero_dn_losses
+from .mask2former_head_with_hooks import Mask2FormerHeadWithHooks
 
 
 @MODELS.register_module()
-class DNMask2FormerHead(Mask2FormerHead):
+class DNMask2FormerHead(Mask2FormerHeadWithHooks):
     """Mask2Former's head with denoising queries whose first masked attention reads a
     shifted ground-truth mask (§4.9).
 
@@ -60,6 +60,10 @@ class DNMask2FormerHead(Mask2FormerHead):
       ``dn_loss_cls``, ``dn_loss_mask``, ``dn_loss_dice`` and ``d{i}.dn_loss_*``.
     - **Inference**: mmdet's forward, untouched.
 
+    The denoising part enters through the hooks of :class:`Mask2FormerHeadWithHooks`
+    (:meth:`initial_queries`, :meth:`decoder_self_attn_mask`,
+    :meth:`first_cross_attn_mask`), given ``dn`` as their ``extra``.
+
     The official DN-DETR code has no Mask2Former part; Mask DINO's mask denoising
     starts from noised boxes, not masks. The design above follows §4.9's text.
 
@@ -68,7 +72,7 @@ class DNMask2FormerHead(Mask2FormerHead):
             ``embed_dims`` come from the head); ``box_noise_scale`` defaults to
             (0.4, 0.0) and its λ2 must stay 0 (masks are shifted, never scaled);
             ``label_noise_ratio`` defaults to 0.
-        *args, **kwargs: :class:`Mask2FormerHead`'s.
+        *args, **kwargs: mmdet's :class:`Mask2FormerHead`'s.
     """
 
     def __init__(self, *args, dn_cfg: ConfigType = dict(), **kwargs) -> None:
@@ -117,9 +121,9 @@ class DNMask2FormerHead(Mask2FormerHead):
         Returns:
             dict: ``query`` (bs, P*M, D), ``query_pos`` (bs, P*M, D),
             ``self_attn_mask`` (W, W) or None (the generator's), ``shift`` (bs, P,
-            M, 2), each query's (Δx, Δy) in pixels (0 at padding); ``slots`` (K, ), the
-            real slots among the bs * M; ``masks`` (K, H, W), their objects' masks;
-            ``meta``, the generator's ``dn_meta`` (``valid`` (bs, M), ``labels`` (bs, M),
+            M, 2), each query's (Δx, Δy) in pixels (0 at padding); ``masks`` (R, H, W),
+            the masks of the real slots' objects; ``meta``, the generator's ``dn_meta``
+            (``valid`` (bs, M), ``labels`` (bs, M), ``slots``, ``objects``,
             ``num_targets``, ...).
         """
         gen = self.dn_generator
@@ -136,19 +140,11 @@ class DNMask2FormerHead(Mask2FormerHead):
         # The shift in pixels: only the centre moved (λ2 = 0), clamped to the image.
         shift = (noised_boxes[..., :2] - meta['boxes'][:, None, :, :2]) * \
             meta['image_sizes'][:, None, None, :2] * keep
-        # The real slots (the first min(n, M) of each image) as flat (bs * M) indices,
-        # laid out on the host: no device synchronisation.
+        # The things' masks (the first of each image's), those of the real slots' objects.
         counts = [len(s.gt_instances) for s in batch_data_samples]
-        kept = [min(n, group_size) for n in counts]
-        slots = host_tensor([b * group_size + m for b, n in enumerate(kept) for m in range(n)],
-                            torch.long, shift.device)
         masks = torch.cat([gt.masks[:n] for gt, n in zip(batch_gt_instances, counts)])
-        if 'index' in meta:  # max_dn_queries kept a subset of each image's objects
-            starts = host_tensor([sum(counts[:b]) for b in range(bs)], torch.long,
-                                 shift.device)
-            masks = masks[(starts[:, None] + meta['index']).flatten().index_select(0, slots)]
         return dict(query=query, query_pos=query_pos, self_attn_mask=self_attn_mask,
-                    shift=shift, masks=masks, slots=slots, meta=meta)
+                    shift=shift, masks=masks.index_select(0, meta['objects']), meta=meta)
 
     def dn_cross_attn_mask(self, dn: Dict, size: Tuple[int, int],
                            batch_data_samples: SampleList) -> Tensor:
@@ -204,21 +200,6 @@ class DNMask2FormerHead(Mask2FormerHead):
         return F.adaptive_avg_pool2d(inside, size).flatten(1)[:, None] >= 0.5
 
     @staticmethod
-    def real_slots(t: Tensor, dn: Dict) -> Tensor:
-        """The real slots' rows of a per-query tensor of the DN part.
-
-        Args:
-            t (Tensor): (bs, P*M, ...), group-major along dim 1 as the DN queries.
-            dn (dict): :meth:`dn_queries`'s (``slots``, ``meta``).
-
-        Returns:
-            Tensor: (K, P, ...), object k's query of group p at [k, p].
-        """
-        groups = (dn['meta']['num_groups'], dn['meta']['group_size'])
-        t = t.unflatten(1, groups).transpose(1, 2)
-        return t.flatten(0, 1).index_select(0, dn['slots'])
-
-    @staticmethod
     def shifted_coverage(dn: Dict, size: Tuple[int, int], pad_shape: Tuple[int, int]
                          ) -> Tensor:
         """Each DN query's shifted mask on an (h, w) map of the padded image.
@@ -229,7 +210,7 @@ class DNMask2FormerHead(Mask2FormerHead):
         their centroid by exactly (Δx, Δy) while none leaves the map.
 
         Args:
-            dn (dict): :meth:`dn_queries`'s (``masks``, ``slots``, ``shift``).
+            dn (dict): :meth:`dn_queries`'s (``masks``, ``shift``, ``meta``'s ``slots``).
             size (tuple[int, int]): (h, w) of the map.
             pad_shape (tuple[int, int]): (H, W) of the padded image the map covers.
 
@@ -240,7 +221,7 @@ class DNMask2FormerHead(Mask2FormerHead):
         bs, num_groups, group_size, _ = shift.shape
         coverage = F.adaptive_avg_pool2d(dn['masks'][None].to(shift.dtype), size)[0]
         grid = coverage.new_zeros(bs * group_size, *size).index_copy_(
-            0, dn['slots'], coverage).view(bs, 1, group_size, *size)
+            0, dn['meta']['slots'], coverage).view(bs, 1, group_size, *size)
         grid = grid.expand(-1, num_groups, -1, -1, -1).reshape(-1, 1, *size)
         # out(p) = in(p - Δ): an affine grid translated by -Δ in [-1, 1] units.
         theta = torch.zeros(grid.size(0), 2, 3, dtype=shift.dtype, device=shift.device)
@@ -251,61 +232,28 @@ class DNMask2FormerHead(Mask2FormerHead):
         return F.grid_sample(grid, sampling, mode='bilinear', padding_mode='zeros',
                              align_corners=False).view(bs, num_groups * group_size, *size)
 
-    def forward(self, x: List[Tensor], batch_data_samples: SampleList,
-                dn: Optional[Dict] = None) -> Tuple[List[Tensor], List[Tensor]]:
-        """mmdet's forward without ``dn``; with it, the same decoder pass over the W
-        queries, Eq. 7 as its self-attention mask and the DN rows of the first masked
-        attention from :meth:`dn_cross_attn_mask`.
-
-        Returns:
-            tuple: per output (num_layers + 1 of them) the class logits (bs, W, C + 1)
-            and the mask logits (bs, W, h/4, w/4), the P*M denoising queries first.
-        """
+    def initial_queries(self, batch_size: int, dn: Optional[Dict]) -> Tuple[Tensor, Tensor]:
+        """The denoising part's content and positional queries (``dn``) before the
+        learnt ones, (bs, W, D) each."""
+        query, query_pos = super().initial_queries(batch_size, dn)
         if dn is None:
-            return super().forward(x, batch_data_samples)
-        num_dn = dn['meta']['num_dn_queries']
-        mask_features, memories = self.pixel_decoder(x)
-        keys, key_pos = self.decoder_memory(memories)
-        bs = mask_features.size(0)
-        query = torch.cat([dn['query'], self.query_feat.weight.expand(bs, -1, -1)], 1)
-        query_pos = torch.cat([dn['query_pos'], self.query_embed.weight.expand(bs, -1, -1)],
-                              1)
-        cls_pred, mask_pred, attn_mask = self._forward_head(query, mask_features,
-                                                            memories[0].shape[-2:])
-        if num_dn > 0:
-            attn_mask = attn_mask.view(bs, self.num_heads, *attn_mask.shape[1:])
-            attn_mask[:, :, :num_dn] = self.dn_cross_attn_mask(
-                dn, memories[0].shape[-2:], batch_data_samples)[:, None]
-            attn_mask = attn_mask.flatten(0, 1)
-        cls_preds, mask_preds = [cls_pred], [mask_pred]
-        for i, layer in enumerate(self.transformer_decoder.layers):
-            level = i % self.num_transformer_feat_level
-            # As mmdet: a row that may attend nowhere attends everywhere.
-            attn_mask = attn_mask & (attn_mask.sum(-1) != attn_mask.shape[-1])[..., None]
-            query = layer(query=query, key=keys[level], value=keys[level],
-                          query_pos=query_pos, key_pos=key_pos[level],
-                          self_attn_mask=dn['self_attn_mask'], cross_attn_mask=attn_mask,
-                          query_key_padding_mask=None, key_padding_mask=None)
-            cls_pred, mask_pred, attn_mask = self._forward_head(
-                query, mask_features,
-                memories[(i + 1) % self.num_transformer_feat_level].shape[-2:])
-            cls_preds.append(cls_pred)
-            mask_preds.append(mask_pred)
-        return cls_preds, mask_preds
+            return query, query_pos
+        return (torch.cat([dn['query'], query], 1), torch.cat([dn['query_pos'], query_pos], 1))
 
-    def decoder_memory(self, memories: List[Tensor]) -> Tuple[List[Tensor], List[Tensor]]:
-        """Each level's keys (bs, h*w, D) (projected, plus its level embedding) and
-        positional encodings (bs, h*w, D), as mmdet's forward builds them (no padding
-        mask: Mask2Former attends to padding too)."""
-        keys, key_pos = [], []
-        for i, memory in enumerate(memories[:self.num_transformer_feat_level]):
-            key = self.decoder_input_projs[i](memory).flatten(2).transpose(1, 2)
-            keys.append(key + self.level_embed.weight[i].view(1, 1, -1))
-            no_padding = memory.new_zeros((memory.size(0), ) + memory.shape[-2:],
-                                          dtype=torch.bool)
-            key_pos.append(self.decoder_positional_encoding(no_padding).flatten(2)
-                           .transpose(1, 2))
-        return keys, key_pos
+    def decoder_self_attn_mask(self, dn: Optional[Dict]) -> Optional[Tensor]:
+        """The generator's (Eq. 7), with a denoising part."""
+        return None if dn is None else dn['self_attn_mask']
+
+    def first_cross_attn_mask(self, attn_mask: Tensor, size: torch.Size,
+                              batch_data_samples: SampleList, dn: Optional[Dict]) -> Tensor:
+        """The denoising queries' rows from :meth:`dn_cross_attn_mask`."""
+        if dn is None or dn['meta']['num_dn_queries'] == 0:
+            return attn_mask
+        bs, num_dn = len(batch_data_samples), dn['meta']['num_dn_queries']
+        attn_mask = attn_mask.view(bs, self.num_heads, *attn_mask.shape[1:])
+        attn_mask[:, :, :num_dn] = self.dn_cross_attn_mask(dn, size,
+                                                           batch_data_samples)[:, None]
+        return attn_mask.flatten(0, 1)
 
     def loss_dn(self, cls_scores: Sequence[Tensor], mask_preds: Sequence[Tensor],
                 dn: Dict) -> Dict[str, Tensor]:
@@ -325,21 +273,18 @@ class DNMask2FormerHead(Mask2FormerHead):
             averaged over ranks (at least 1). Padded slots are left out.
         """
         meta = dn['meta']
-        num_outputs = len(cls_scores)
-        # Every rank takes part in the all-reduce, whatever its objects.
-        avg_factor = reduce_mean(host_tensor(float(meta['num_targets']), cls_scores[0].dtype,
-                                             cls_scores[0].device)).clamp(min=1)
-        if meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
-            zero = sum(c.sum() for c in cls_scores) * 0 + sum(m.sum() for m in mask_preds) * 0
-            losses = zero.expand(num_outputs, 3)
+        avg_factor = dn_avg_factor(meta, cls_scores[0])
+        if meta['num_dn_queries'] == 0:  # no image has objects
+            losses = zero_dn_losses([*cls_scores, *mask_preds], len(cls_scores), 3)
         else:
-            cls = torch.stack([self.real_slots(c, dn) for c in cls_scores], 1)  # (K, outs, P, C+1)
+            # (R, outputs, P, C + 1)
+            cls = torch.stack([gather_real_slots(c, meta) for c in cls_scores], 1)
             shape = cls.shape[:3]
-            labels = meta['labels'].flatten().index_select(0, dn['slots'])
+            labels = meta['labels'].flatten().index_select(0, meta['slots'])
             loss_cls = self.loss_cls(cls.flatten(0, 2), labels[:, None].expand(
                 -1, shape[1] * shape[2]).flatten(), reduction_override='none').view(shape)
-            # Only the real slots' masks are copied: (K, outputs, P, h, w).
-            masks = torch.stack([self.real_slots(m, dn) for m in mask_preds], 1)
+            # Only the real slots' masks are copied: (R, outputs, P, h, w).
+            masks = torch.stack([gather_real_slots(m, meta) for m in mask_preds], 1)
             loss_mask, loss_dice = point_mask_losses(
                 self.loss_mask, self.loss_dice, masks, dn['masks'], self.num_points,
                 self.oversample_ratio, self.importance_sample_ratio)

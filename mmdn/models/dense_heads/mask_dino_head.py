@@ -16,10 +16,10 @@ from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh, get_box_tensor
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, reduce_mean
-from ..layers.dn_query_generator import build_dn_query_generator
+from ..layers.dn_query_generator import build_dn_query_generator, gather_real_slots
 from ..losses import point_mask_losses, reconstruction_losses
 from ..utils import host_tensor
-from .dn_head_mixin import name_dn_losses
+from .dn_head_mixin import dn_avg_factor, name_dn_losses, zero_dn_losses
 
 #: Prediction sets' loss-name prefixes: the encoder's selection, then the decoder's
 #: (the one before its first layer is ``d0.``, the last layer's has no prefix).
@@ -424,12 +424,10 @@ class MaskDINOHead(BaseModule):
         """
         num_sets = len(cls)
         cls, boxes = torch.stack(cls), torch.stack(boxes)
-        avg_factor = reduce_mean(host_tensor(float(dn_meta['num_targets']), cls.dtype,
-                                             cls.device)).clamp(min=1)
+        avg_factor = dn_avg_factor(dn_meta, cls)
         kinds = ('cls', 'bbox', 'iou') + (('mask', 'dice') if self.mask_dn else ())
-        if dn_meta['num_dn_queries'] == 0:  # no image has objects: zeros, in the graph
-            zero = cls.sum() * 0 + boxes.sum() * 0 + sum(m.sum() for m in masks) * 0
-            losses = zero.expand(num_sets, len(kinds))
+        if dn_meta['num_dn_queries'] == 0:  # no image has objects
+            losses = zero_dn_losses([cls, boxes, *masks], num_sets, len(kinds))
         else:
             groups = (dn_meta['num_groups'], dn_meta['group_size'])  # (P, M)
             losses = reconstruction_losses(
@@ -443,21 +441,11 @@ class MaskDINOHead(BaseModule):
 
     def dn_mask_sums(self, masks: List[Tensor], gts: InstanceList, dn_meta: Dict) -> Tensor:
         """The DN queries' point-sampled BCE and dice losses, summed over the real slots
-        of every group: (num_sets, 2). The real slots of image b are its first
-        min(n_b, M) (or, with ``max_dn_queries``' subsampling, ``dn_meta['index']``)."""
-        num_groups, group_size = dn_meta['num_groups'], dn_meta['group_size']
-        counts = [min(len(g), group_size) for g in gts]
-        slots = host_tensor([b * group_size + m for b, n in enumerate(counts)
-                             for m in range(n)], torch.long, masks[0].device)
-        objects = dn_meta.get('index')
-        if objects is None:
-            targets = torch.cat([g.masks[:n] for g, n in zip(gts, counts)])
-        else:
-            targets = torch.cat([g.masks[objects[b, :n]] for b, (g, n) in
-                                 enumerate(zip(gts, counts))])
-        # (bs, P*M, h, w) per set -> (K, sets, P, h, w): only the real slots are copied.
-        preds = torch.stack([m.unflatten(1, (num_groups, group_size)).transpose(1, 2)
-                             .flatten(0, 1).index_select(0, slots) for m in masks], 1)
+        of every group (``dn_meta``'s ``slots``, holding its ``objects``): (num_sets,
+        2)."""
+        targets = torch.cat([g.masks for g in gts]).index_select(0, dn_meta['objects'])
+        # (bs, P*M, h, w) per set -> (R, sets, P, h, w): only the real slots are copied.
+        preds = torch.stack([gather_real_slots(m, dn_meta) for m in masks], 1)
         bce, dice = point_mask_losses(self.loss_mask, self.loss_dice, preds, targets,
                                       self.num_points, self.oversample_ratio,
                                       self.importance_sample_ratio)

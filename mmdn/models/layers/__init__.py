@@ -11,6 +11,7 @@ from .dn_query_generator import (
     DnQueryGenerator,
     build_dn_query_generator,
     dn_attention_mask,
+    gather_real_slots,
 )
 from .grouped_self_attention import GroupedConditionalSelfAttention, QueryGroups
 from .multi_level_dab_layers import (
@@ -25,8 +26,8 @@ __all__ = [
     'AnchorDetrTransformerDecoder', 'AnchorDetrTransformerDecoderLayer',
     'AnchorDetrTransformerEncoder', 'AnchorDetrTransformerEncoderLayer', 'sine_embedding_1d',
     'DABDeformablePPTransformerDecoder', 'DnBoxNoiser', 'DnQueryGenerator',
-    'build_dn_query_generator', 'dn_attention_mask', 'GroupedConditionalSelfAttention',
-    'QueryGroups',
+    'build_dn_query_generator', 'dn_attention_mask', 'gather_real_slots',
+    'GroupedConditionalSelfAttention', 'QueryGroups',
     'MultiLevelConditionalAttention', 'MultiLevelDABDetrTransformerDecoder',
     'MultiLevelDABDetrTransformerDecoderLayer', 'RowColumnDecoupledAttention',
     'SamDetrTransformerDecoder', 'SamDetrTransformerDecoderLayer'

@@ -305,10 +305,13 @@ class DnBoxNoiser(BaseModule):
             targets of each image's M slots, the same in every group: ``labels``
             (bs, M) (``num_classes`` at padding), ``boxes`` (bs, M, 4) (normalised
             (cx, cy, w, h), before noise) and ``valid`` (bs, M) (bool), and
-            ``image_sizes`` (bs, 4), each image's (w, h, w, h) in pixels; after
-            ``max_dn_queries`` subsampled objects, also ``index`` (bs, M), each slot's
-            object. When no image has objects, P*M = 0. Group p of an image is slot p
-            of dim 1; the real slots of an image come first.
+            ``image_sizes`` (bs, 4), each image's (w, h, w, h) in pixels; the real
+            slots, ``slots`` (R, ) their flat indices in the (bs * M) grid, and
+            ``objects`` (R, ), the object each holds among the batch's objects (all
+            images' concatenated); after ``max_dn_queries`` subsampled objects, also
+            ``index`` (bs, M), each slot's object within its image. When no image has
+            objects, P*M = 0. Group p of an image is slot p of dim 1; the real slots of
+            an image come first. K = P * R.
         """
         counts = [len(s.gt_instances) for s in batch_data_samples]
         group_size, num_groups = max(counts), self.num_groups
@@ -328,8 +331,45 @@ class DnBoxNoiser(BaseModule):
             noised_boxes = self.apply_box_noise(boxes)
         dn_meta = dict(num_dn_queries=num_groups * group_size, num_groups=num_groups,
                        group_size=group_size, num_targets=num_groups * sum(counts),
-                       **targets)
+                       **targets, **self.real_slots(batch_data_samples, targets, counts))
         return noised_labels, noised_boxes, dn_meta
+
+    @staticmethod
+    def real_slots(batch_data_samples: SampleList, targets: Dict[str, Tensor],
+                   counts: Sequence[int]) -> Dict[str, Tensor]:
+        """``slots`` and ``objects`` of ``dn_meta`` (see :meth:`noised_groups`), laid out
+        on the host (no device synchronisation).
+
+        Args:
+            counts (list[int]): each image's real slots, min(n, M).
+        """
+        device, group_size = targets['labels'].device, targets['labels'].size(1)
+        slots = host_tensor([b * group_size + m for b, n in enumerate(counts)
+                             for m in range(n)], torch.long, device)
+        if 'index' not in targets:
+            objects = host_tensor(list(range(sum(counts))), torch.long, device)
+            return dict(slots=slots, objects=objects)
+        starts = host_tensor(list(itertools.accumulate(
+            [0] + [len(s.gt_instances) for s in batch_data_samples[:-1]])), torch.long,
+            device)
+        objects = (starts[:, None] + targets['index']).flatten().index_select(0, slots)
+        return dict(slots=slots, objects=objects)
+
+
+def gather_real_slots(t: Tensor, dn_meta: Dict) -> Tensor:
+    """The real slots' rows of a per-query tensor of the denoising part.
+
+    Args:
+        t (Tensor): (bs, P*M, ...), group-major along dim 1 as the denoising queries.
+        dn_meta (dict): the generator's (``num_groups``, ``group_size``, ``slots``).
+
+    Returns:
+        Tensor: (R, P, ...), the query of real slot r in group p at [r, p] (only these
+        rows are copied).
+    """
+    groups = (dn_meta['num_groups'], dn_meta['group_size'])
+    return t.unflatten(1, groups).transpose(1, 2).flatten(0, 1).index_select(
+        0, dn_meta['slots'])
 
 
 @MODELS.register_module()

@@ -60,7 +60,7 @@ def test_a_whole_cell_shift_moves_the_mask_by_exactly_those_cells(model):
     head = model.panoptic_head
     mask = torch.zeros(1, H, W)
     mask[0, 32:64, 32:96] = 1  # cells (1, 1) and (1, 2) of the 3 x 4 map
-    dn = dict(masks=mask, slots=torch.tensor([0]),
+    dn = dict(masks=mask, meta=dict(slots=torch.tensor([0])),
               shift=torch.tensor([[[[32., -32.]], [[-64., 0.]]]]))  # (bs, P, M, 2)
     cov = head.shifted_coverage(dn, (3, 4), (H, W))
     assert cov.shape == (1, 2, 3, 4)
@@ -76,7 +76,8 @@ def test_any_shift_moves_the_masks_centroid_by_exactly_the_drawn_shift(model):
     mask = torch.zeros(1, H, W)
     mask[0, 30:60, 40:90] = 1
     shifts = torch.tensor([[[[7.3, -5.1]], [[-11.6, 9.9]], [[0.5, 0.25]]]])
-    cov = head.shifted_coverage(dict(masks=mask, slots=torch.tensor([0]), shift=shifts),
+    cov = head.shifted_coverage(dict(masks=mask, meta=dict(slots=torch.tensor([0])),
+                                     shift=shifts),
                                 size, (H, W))[0]
     ys, xs = torch.meshgrid(torch.arange(size[0]) + .5, torch.arange(size[1]) + .5,
                             indexing='ij')
@@ -245,10 +246,10 @@ def test_dn_losses_against_a_hand_computation(model, monkeypatch):
     num_outputs, n = 2, head.num_points
     meta = dict(num_groups=3, group_size=2, num_dn_queries=6, num_targets=3 * 3,
                 valid=torch.tensor([[True, False], [True, True]]),
-                labels=torch.tensor([[4, 6], [1, 2]]))
+                labels=torch.tensor([[4, 6], [1, 2]]), slots=torch.tensor([0, 2, 3]))
     masks = torch.ones(3, 40, 40)
     masks[1] = 0
-    dn = dict(meta=meta, slots=torch.tensor([0, 2, 3]), masks=masks)
+    dn = dict(meta=meta, masks=masks)
     cls_scores = torch.randn(num_outputs, 2, 6, 7)
     mask_preds = torch.empty(num_outputs, 2, 6, 10, 10)
     logits = {(0, 0): 0.7, (1, 0): -0.3, (1, 1): 1.2}  # (image, slot): constant logit
@@ -297,7 +298,7 @@ def test_max_dn_queries_keeps_the_masks_of_the_objects_it_keeps():
     index = meta['index'][0].tolist()
     expected = torch.cat([gts[0].masks[index], gts[1].masks[:1]])
     assert torch.equal(dn['masks'], expected)
-    assert dn['slots'].tolist() == [0, 1, 2]
+    assert meta['slots'].tolist() == [0, 1, 2]
 
 
 @pytest.mark.parametrize('dn_cfg, match', [

@@ -98,7 +98,8 @@ def test_dn_mask_losses_against_a_hand_computation(model, monkeypatch):
     gts = head.targets(samples)
     gts[0].masks[0] = True
     gts[0].masks[1] = False
-    meta = dict(num_groups=3, group_size=2)
+    meta = dict(num_groups=3, group_size=2, slots=torch.tensor([0, 1]),
+                objects=torch.tensor([0, 1]))
     logits = torch.tensor([1.5, -0.5])  # object 0's, object 1's
     # (bs, P*M, h, w): slot p * M + m holds object m's logit; 2 prediction sets.
     masks = [logits.repeat(3).view(1, 6, 1, 1).expand(1, 6, 16, 24) for _ in range(2)]
@@ -184,9 +185,9 @@ def test_official_dynamic_group_count():
 
 
 def test_dn_mask_targets_follow_the_subsampled_objects(model, monkeypatch):
-    """More objects than ``max_dn_queries``: the generator keeps a subset (``index``), and
-    each slot's mask target is its kept object's. Objects 0 and 1 have empty masks, object
-    2 a full one; the slots hold objects 2 and 1."""
+    """More objects than ``max_dn_queries``: the generator keeps a subset, and each
+    slot's mask target is the object ``dn_meta['objects']`` names. Objects 0 and 1 have
+    empty masks, object 2 a full one; the slots hold objects 2 and 1."""
     from mmdn.models.losses import point_mask_loss
     monkeypatch.setattr(point_mask_loss, 'get_uncertain_point_coords_with_randomness',
                         lambda preds, _, n, *args: torch.rand(len(preds), n, 2) * .8 + .1)
@@ -194,7 +195,8 @@ def test_dn_mask_targets_follow_the_subsampled_objects(model, monkeypatch):
     gts = head.targets(mask_samples([3]))
     gts[0].masks[:2] = False
     gts[0].masks[2] = True
-    meta = dict(num_groups=1, group_size=2, index=torch.tensor([[2, 1]]))
+    meta = dict(num_groups=1, group_size=2, slots=torch.tensor([0, 1]),
+                objects=torch.tensor([2, 1]))
     logits = torch.tensor([0.7, -1.2])
     masks = [logits.view(1, 2, 1, 1).expand(1, 2, 16, 24)]
     sums = head.dn_mask_sums(masks, gts, meta)

@@ -58,15 +58,15 @@ def test_noised_box_centres_are_the_reference_points():
     dn_meta, dn_boxes = out['dn_meta'], seen['dn_boxes']
     num_dn = dn_meta['num_dn_queries']
     assert dn_boxes.shape == (2, num_dn, 4)
-    assert out['references'].shape == (2, num_dn + 30, 2)
-    torch.testing.assert_close(out['references'][:, :num_dn], dn_boxes[..., :2].sigmoid())
+    assert out['references'].shape == (1, 2, num_dn + 30, 2)  # one for all layers
+    torch.testing.assert_close(out['references'][0, :, :num_dn], dn_boxes[..., :2].sigmoid())
     # The noise moved the centres (λ1 = 0.4): the references are not the objects'.
     centres = torch.zeros(2, dn_meta['group_size'], 2)
     for b, s in enumerate(samples):
         h, w = s.img_shape
         boxes = bbox_xyxy_to_cxcywh(s.gt_instances.bboxes / torch.tensor([w, h, w, h]))
         centres[b, :len(boxes)] = boxes[:, :2]
-    references = out['references'][:, :num_dn].unflatten(1, (-1, dn_meta['group_size']))
+    references = out['references'][0, :, :num_dn].unflatten(1, (-1, dn_meta['group_size']))
     moved = (references - centres[:, None]).abs().amax(-1)[dn_meta['valid'][:, None]
                                                              .expand_as(references[..., 0])]
     assert moved.max() > 1e-3

@@ -199,6 +199,33 @@ def test_cap_on_dn_queries():
     assert meta['valid'][:, :5].all() and not meta['valid'][2, 5:].any()
 
 
+@pytest.mark.parametrize('counts, cap', [([2, 0, 3], None), ([300, 20, 5], 12), ([4, 1], 2)])
+def test_real_slots_name_their_objects(counts, cap):
+    """``slots`` are the real slots of the (bs, M) grid, ``objects`` the object each
+    holds among the batch's (concatenated), with and without ``max_dn_queries``
+    subsampling: the slot's target box is that object's; ``gather_real_slots`` reads
+    every group of exactly those slots."""
+    gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=3, max_dn_queries=cap,
+                           with_box_noise=False, with_label_noise=False)
+    samples = make_samples(counts)
+    torch.manual_seed(0)
+    query, _, _, meta = gen(samples, 5)
+    P, M = meta['num_groups'], meta['group_size']
+    assert meta['slots'].tolist() == [b * M + m for b, n in enumerate(counts)
+                                      for m in range(min(n, M))]
+    assert len(meta['objects']) == len(meta['slots']) == meta['num_targets'] // P
+    boxes = torch.cat([bbox_xyxy_to_cxcywh(s.gt_instances.bboxes / torch.tensor(
+        [80., 64., 80., 64.])) for s in samples])
+    torch.testing.assert_close(meta['boxes'].flatten(0, 1)[meta['slots']],
+                               boxes[meta['objects']])
+    rows = dn_query_generator.gather_real_slots(query, meta)  # (R, P, D)
+    assert rows.shape == (len(meta['slots']), P, 8)
+    for r, slot in enumerate(meta['slots'].tolist()):
+        b, m = divmod(slot, M)
+        for p in range(P):
+            assert torch.equal(rows[r, p], query[b, p * M + m])
+
+
 def test_hundreds_of_boxes_without_cap():
     gen = DnQueryGenerator(num_classes=6, embed_dims=8, num_groups=5)
     query, anchor, mask, meta = gen(make_samples([300, 2]), 10)
