@@ -17,10 +17,8 @@ Example::
         work_dirs/demo_dn_dab_detr/epoch_12.pth data/demo/val --out-dir infer_out --score-thr 0.3
 """
 import argparse
-import glob
 import json
 from pathlib import Path
-from typing import List
 
 import mmcv
 import torch
@@ -29,8 +27,7 @@ from mmengine.config import Config, DictAction
 from mmdet.apis import DetInferencer
 from mmdet.utils import register_all_modules
 from mmdn.engine import check_custom_imports, write_atomically
-
-IMAGE_SUFFIXES = {'.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'}
+from deployment.image_inputs import expand_inputs  # tools/deployment (this script's dir is tools/)
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,32 +43,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='key=value overrides, as tools/test.py')
     return parser.parse_args()
-
-
-def expand_inputs(inputs: List[str]) -> List[Path]:
-    """The images named by files, folders and glob patterns, in order, each once.
-
-    Raises:
-        SystemExit: an input that matches no image or an image that does not decode,
-            named.
-    """
-    images: List[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        elif path.is_file():
-            found = [path]
-        else:
-            found = [Path(p) for p in sorted(glob.glob(item))
-                     if Path(p).suffix.lower() in IMAGE_SUFFIXES]
-        if not found:
-            raise SystemExit(f'{item}: no such image, folder of images or matching pattern')
-        images += [p for p in found if p not in images]
-    for path in images:
-        if mmcv.imread(str(path)) is None:
-            raise SystemExit(f'{path} is not a readable image')
-    return images
 
 
 def main() -> None:

@@ -1,12 +1,19 @@
 """How far each matched query's initial anchor is from its target (paper §3.2, Fig. 4)."""
-from typing import Dict, List, Sequence, Tuple
+import copy
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, load_checkpoint
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh, get_box_tensor
+from mmdet.utils import register_all_modules
 
 
 @torch.no_grad()
@@ -78,3 +85,21 @@ def mean_distances(pairs: Sequence[Tuple[Tensor, Tensor]]) -> Dict[str, float]:
     if anchors.size(1) == 4:  # boxes; points (Anchor DETR) have centres only
         result['box'] = float((anchors - targets).abs().sum(1).mean())
     return result
+
+
+def matched_per_image(cfg: Config, checkpoint: str, num_images: Optional[int] = None
+                      ) -> Iterator[Tuple[str, torch.Tensor, torch.Tensor]]:
+    """The model of ``cfg`` with ``checkpoint`` over its test set (the first
+    ``num_images``): per image, its file name and its matched queries' initial anchors
+    and targets (:func:`matched_anchors`)."""
+    register_all_modules()
+    init_default_scope('mmdet')
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, checkpoint, map_location='cpu')
+    loader_cfg = copy.deepcopy(cfg.test_dataloader)
+    loader_cfg.batch_size = 1
+    for index, data in enumerate(Runner.build_dataloader(loader_cfg)):
+        if num_images is not None and index >= num_images:
+            return
+        anchors, targets = matched_anchors(model, data)[0]
+        yield Path(data['data_samples'][0].img_path).name, anchors, targets

@@ -749,6 +749,8 @@ def train_parity(root, family: str, config: Optional[str] = None, steps: int = 1
         args = official_args(root, family, ['--scalar', str(groups)])
         torch.manual_seed(seed)
         model, criterion, _ = build_official(family, args)
+        # The official deformable attention sets its offsets' bias from a float32 grid.
+        model.to(dtype)
         mask_non_categories(model)
         ours = MODELS.build(cfg.model)
         ours.load_state_dict(convert_official(model.state_dict())[0], strict=True)

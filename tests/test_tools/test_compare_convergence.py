@@ -2,15 +2,10 @@
 end to end on a tiny schedule."""
 import json
 import math
-import sys
-from pathlib import Path
 
 import pytest
 
-from ..conftest import REPO, data_options, run_tool
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
-from compare_convergence import (  # noqa: E402
+from mmdn.analysis.convergence import (
     band_of,
     convergence_table,
     distance_table,
@@ -18,6 +13,7 @@ from compare_convergence import (  # noqa: E402
     mean_and_sd,
     wrapped_config,
 )
+from ..conftest import REPO, data_options, run_tool
 
 
 def test_first_epoch_reaching():

@@ -1,16 +1,13 @@
 """tools/analysis/demo_budget.py: the budget arithmetic, and an end-to-end run on tiny data."""
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 
+from mmdn.analysis import runs
+from mmdn.analysis.runs import epochs_in_budget, scaled_schedule
 from ..conftest import REPO, data_options, run_tool
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
-import demo_budget  # noqa: E402
-from demo_budget import epochs_in_budget, scaled_schedule  # noqa: E402
 
 
 def test_epochs_in_budget():
@@ -46,12 +43,12 @@ def test_a_training_stopped_part_way_resumes_and_appends_to_its_log(tmp_path, mo
         def wait(self):
             return 0
 
-    monkeypatch.setattr(demo_budget.subprocess, 'Popen', Finished)
+    monkeypatch.setattr(runs.subprocess, 'Popen', Finished)
     fresh, stopped = tmp_path / 'fresh', tmp_path / 'stopped'
     (stopped / 'train').mkdir(parents=True)
     (stopped / 'train' / 'last_checkpoint').write_text(str(stopped / 'train/epoch_4.pth'))
     done = []
-    demo_budget.train_side_by_side(
+    runs.train_side_by_side(
         [(run, lambda: tmp_path / 'c.py') for run in (fresh, stopped)], 1, ['a=1'],
         done.append)
     assert done == [fresh, stopped]

@@ -1,12 +1,9 @@
 """tools/analysis/demo_table.py: a table row by hand, and one pair end to end on tiny data."""
 import json
-import sys
-from pathlib import Path
+import runpy
 
+from mmdn.analysis.convergence import pair_row
 from ..conftest import REPO, data_options, run_tool
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'analysis'))
-from demo_table import PAIRS, pair_row  # noqa: E402
 
 
 def _result(curve, epochs):
@@ -23,7 +20,8 @@ def test_pair_row():
 
 
 def test_every_pair_is_a_baseline_and_its_dn_config():
-    for baseline, dn in PAIRS.values():
+    pairs = runpy.run_path(str(REPO / 'tools' / 'analysis' / 'demo_table.py'))['PAIRS']
+    for baseline, dn in pairs.values():
         assert (REPO / 'configs' / 'demo' / baseline).is_file()
         assert (REPO / 'configs' / 'demo' / dn).is_file() and dn.startswith('dn_')
         assert f"_base_ = './{baseline}'" in (REPO / 'configs' / 'demo' / dn).read_text()

@@ -12,8 +12,10 @@ from ..test_deployment.utils import spread_detector
 CONFIG = 'configs/demo/dn_dab_detr_r18_demo.py'
 CLASSES = ('ellipse', 'rectangle', 'triangle', 'diamond', 'cross', 'star')
 # onnx_infer.py run with torch made unimportable: it needs numpy, opencv, onnxruntime.
-WITHOUT_TORCH = ("import runpy, sys; sys.modules['torch'] = None; "
-                 "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+# As `python SCRIPT` runs it: the script's folder first on sys.path.
+WITHOUT_TORCH = ("import os, runpy, sys; sys.modules['torch'] = None; "
+                 "sys.argv = sys.argv[1:]; sys.path.insert(0, os.path.dirname(sys.argv[0])); "
+                 "runpy.run_path(sys.argv[0], run_name='__main__')")
 
 
 def _checkpoint(tmp_path, config=CONFIG, name='model.pth'):

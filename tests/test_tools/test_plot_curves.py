@@ -1,13 +1,10 @@
 """tools/analysis/plot_curves.py on synthetic scalar logs."""
 import json
-import sys
 
 import matplotlib.image as mpimg
 
-from ..conftest import REPO, run_script
-
-sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
-from plot_curves import all_scalars, plot_panels, read_curve  # noqa: E402
+from mmdn.analysis.curves import all_scalars, plot_panels, read_curve
+from ..conftest import run_script
 
 
 def _run_dir(root, name, ap, instability):

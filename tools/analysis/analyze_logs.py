@@ -11,17 +11,9 @@ them against the iteration, ``--by epoch`` plots each epoch's mean. Validation s
 (``coco/bbox_mAP``, ...) and hook scalars (``matching_instability``) are per epoch.
 """
 import argparse
-import statistics
-import sys
-from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import matplotlib.pyplot as plt  # noqa: E402
-from plot_curves import find_scalars, read_records  # noqa: E402 (selects matplotlib's Agg)
-
-Curve = List[Tuple[float, float]]
+from mmdn.analysis.curves import find_scalars, logged_curve, plot_panels, read_records, train_time
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,30 +34,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _is_train(record: Dict[str, Any]) -> bool:
-    return 'iter' in record and 'epoch' in record
-
-
-def curve(records: List[Dict[str, Any]], key: str, by: str, source: Path) -> Curve:
-    """(x, value) of ``key``: per iteration, or per epoch (training scalars averaged)."""
-    train = [r for r in records if _is_train(r) and key in r]
-    if train:
-        if by == 'iter':
-            return [(r['step'], float(r[key])) for r in train]
-        per_epoch = defaultdict(list)
-        for r in train:
-            per_epoch[r['epoch']].append(float(r[key]))
-        return [(epoch, statistics.fmean(v)) for epoch, v in sorted(per_epoch.items())]
-    points = [(r['step'], float(r[key])) for r in records if not _is_train(r) and key in r]
-    if not points:
-        known = sorted({k for r in records for k in r} - {'step', 'epoch', 'iter'})
-        raise SystemExit(f'{source}: no scalar {key!r}; logged: {", ".join(known)}')
-    if by == 'iter':
-        raise SystemExit(f'{key!r} is logged once an epoch (validation or a hook): use '
-                         '--by epoch')
-    return points
-
-
 def plot_curves(args: argparse.Namespace) -> None:
     runs = [Path(r) for r in args.runs]
     labels = args.labels or [r.name for r in runs]
@@ -73,37 +41,19 @@ def plot_curves(args: argparse.Namespace) -> None:
         raise SystemExit(f'{len(runs)} runs but {len(labels)} labels')
     records = {label: (find_scalars(run), read_records(find_scalars(run)))
                for label, run in zip(labels, runs)}
-    fig, axes = plt.subplots(len(args.keys), 1, figsize=(6, 3 * len(args.keys)), dpi=100,
-                             squeeze=False)
-    for ax, key in zip(axes[:, 0], args.keys):
+    panels = {}
+    for key in args.keys:
+        panels[key] = {}
         for label, (source, lines) in records.items():
-            points = curve(lines, key, args.by, source)
-            ax.plot(*zip(*points), label=label, marker='o' if len(points) < 30 else None)
+            try:
+                points = logged_curve(lines, key, args.by, source)
+            except ValueError as err:
+                raise SystemExit(str(err))
+            panels[key][label] = points
             print(f'{label} {key}: {len(points)} points, last {points[-1][1]:.4f} at '
                   f'{args.by} {points[-1][0]}')
-        ax.set_xlabel(args.by)
-        ax.set_ylabel(key)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize='small')
-    fig.tight_layout()
-    fig.savefig(args.out)
-    plt.close(fig)
+    plot_panels(panels, None, args.out, columns=1, xlabel=args.by, size=(6, 3))
     print(f'saved {args.out}')
-
-
-def train_time(records: List[Dict[str, Any]], skip_first: int) -> Dict[str, Any]:
-    """Mean seconds per iteration over the run and per epoch (the first ``skip_first``
-    iterations left out)."""
-    train = [r for r in records if _is_train(r) and 'time' in r][skip_first:]
-    if not train:
-        raise ValueError('no training iteration logged after the skipped ones')
-    per_epoch = defaultdict(list)
-    for r in train:
-        per_epoch[r['epoch']].append(float(r['time']))
-    means = {epoch: statistics.fmean(v) for epoch, v in sorted(per_epoch.items())}
-    return dict(iterations=len(train), mean=statistics.fmean(float(r['time']) for r in train),
-                per_epoch=means,
-                std_over_epochs=statistics.pstdev(means.values()) if len(means) > 1 else 0.)
 
 
 def cal_train_time(args: argparse.Namespace) -> None:

@@ -14,19 +14,14 @@ Example::
         work_dirs/demo_dn_dab_detr/epoch_12.pth --num-images 100 --plot 4 --out-dir anchors
 """
 import argparse
-import copy
 from pathlib import Path
-from typing import Iterator, Optional, Tuple
 
 import matplotlib
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.config import DictAction
 
-from mmdet.registry import MODELS
-from mmdet.utils import register_all_modules
-from mmdn.analysis import matched_anchors, mean_distances
+from mmdn.analysis import mean_distances
+from mmdn.analysis.anchor_distance import matched_per_image
 from mmdn.engine import load_config
 
 matplotlib.use('Agg')
@@ -66,24 +61,6 @@ def draw(anchors: torch.Tensor, targets: torch.Tensor, title: str, out: Path) ->
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
-
-
-def matched_per_image(cfg: Config, checkpoint: str, num_images: Optional[int] = None
-                      ) -> Iterator[Tuple[str, torch.Tensor, torch.Tensor]]:
-    """The model of ``cfg`` with ``checkpoint`` over its test set (the first
-    ``num_images``): per image, its file name and its matched queries' initial anchors
-    and targets (:func:`mmdn.analysis.matched_anchors`)."""
-    register_all_modules()
-    init_default_scope('mmdet')
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu')
-    loader_cfg = copy.deepcopy(cfg.test_dataloader)
-    loader_cfg.batch_size = 1
-    for index, data in enumerate(Runner.build_dataloader(loader_cfg)):
-        if num_images is not None and index >= num_images:
-            return
-        anchors, targets = matched_anchors(model, data)[0]
-        yield Path(data['data_samples'][0].img_path).name, anchors, targets
 
 
 def main() -> None:

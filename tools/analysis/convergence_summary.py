@@ -14,20 +14,19 @@ Example (two pairs on two looks of the demo set)::
         'DAB-DETR, demo' 'DAB-DETR, outlined' --out-dir toy_table3 --columns 2
 """
 import argparse
-import json
-import sys
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_convergence import AP_KEY, IS_KEY, NAMES, format_value  # noqa: E402
-from plot_curves import plot_panels  # noqa: E402
-
-from mmdn.analysis import markdown_table  # noqa: E402
-
-LABELS = dict(baseline='baseline', dn='DN')
-HEADER = ['comparison', 'seeds', 'epochs', 'baseline AP', 'DN AP', 'DN − baseline',
-          "first epoch DN ≥ baseline's final", 'IS at the end, baseline / DN']
+from mmdn.analysis import markdown_table
+from mmdn.analysis.convergence import (
+    HEADER,
+    IS_KEY,
+    metric_of,
+    panels_of,
+    read_summary,
+    summary_row,
+)
+from mmdn.analysis.curves import plot_panels
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,43 +37,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out-dir', default='.', help='where the PNGs go')
     parser.add_argument('--columns', type=int, default=2, help='panels a row')
     return parser.parse_args()
-
-
-def read_summary(work_dir: Path) -> Dict:
-    """``work_dir/summary.json``, with an error naming the file if it is not there."""
-    path = work_dir / 'summary.json'
-    if not path.is_file():
-        raise FileNotFoundError(f'{path} not found: run compare_convergence.py with '
-                                f'--work-dir {work_dir} first')
-    return json.loads(path.read_text())
-
-
-def metric_of(summary: Dict) -> str:
-    """The validation key a comparison compared (bbox mAP unless ``--metric``)."""
-    return summary.get('metric', AP_KEY)
-
-
-def summary_row(title: str, summary: Dict) -> List[str]:
-    """One comparison's row of :data:`HEADER` (values of the last evaluated epoch; the
-    metric follows the title unless it is bbox mAP; IS '—' if not measured)."""
-    seeds = len(summary['seeds'])
-    metric = metric_of(summary)
-    ap = summary[metric]
-    (epoch, base, base_sd), (_, dn, dn_sd) = (ap[name][-1] for name in NAMES)
-    reached = ap['dn_reaches_baseline_final']
-    instability = summary.get(IS_KEY)
-    return [title if metric == AP_KEY else f'{title} ({metric})',
-            ', '.join(map(str, summary['seeds'])), str(epoch),
-            format_value(base, base_sd, seeds), format_value(dn, dn_sd, seeds),
-            f'{dn - base:+.3f}', f'{reached} of {epoch}' if reached else 'never',
-            ' / '.join(f'{instability[name][-1][1]:.2f}' for name in NAMES)
-            if instability else '—']
-
-
-def panels_of(summaries: Dict[str, Dict], keys: Dict[str, str]) -> Dict[str, Dict]:
-    """Per comparison that has its key (``keys[title]``): both configs' bands of it."""
-    return {title: {LABELS[name]: s[keys[title]][name] for name in NAMES}
-            for title, s in summaries.items() if keys[title] in s}
 
 
 def main() -> None:

@@ -15,16 +15,12 @@ Example (all pairs, 15 minutes each, two trainings at a time)::
         --jobs 2
 """
 import argparse
-import sys
 from pathlib import Path
-from typing import Dict, List
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_convergence import first_epoch_reaching  # noqa: E402
-from demo_budget import AP_KEYS, budget_of, train_runs  # noqa: E402
-from plot_curves import plot, plot_panels  # noqa: E402
-
-from mmdn.analysis import markdown_table  # noqa: E402
+from mmdn.analysis import markdown_table
+from mmdn.analysis.convergence import pair_row
+from mmdn.analysis.curves import plot, plot_panels
+from mmdn.analysis.runs import AP_KEYS, budget_of, train_runs
 
 DEMO = 'configs/demo'
 # (baseline, DN) demo configs: Tables 1 and 3 of the paper at demo size.
@@ -43,6 +39,7 @@ PAIRS = {
     'sam_detr_pp': ('sam_detr_pp_r18_demo.py', 'dn_sam_detr_pp_r18_demo.py'),
     'faster_rcnn': ('faster_rcnn_r18_demo.py', 'dn_faster_rcnn_r18_demo.py'),
     'mask2former': ('mask2former_r18_demo.py', 'dn_mask2former_r18_demo.py'),
+    'conditional_detr': ('conditional_detr_r18_demo.py', 'dn_conditional_detr_r18_demo.py'),
 }
 
 
@@ -59,18 +56,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed to every run (e.g. another data root)')
     return parser.parse_args()
-
-
-def pair_row(name: str, baseline: Dict, dn: Dict) -> List[str]:
-    """A table row: epochs, both final mAPs, their difference and the first epoch at
-    which DN reaches the baseline's final mAP ('not reached' if it never does)."""
-    base_curve, dn_curve = baseline['curves'][AP_KEYS[0]], dn['curves'][AP_KEYS[0]]
-    base_final, dn_final = base_curve[-1][1], dn_curve[-1][1]
-    reached = first_epoch_reaching(dn_curve, base_final)
-    epochs = dn['epochs']
-    return [name, str(epochs), f'{base_final:.3f}', f'{dn_final:.3f}',
-            f'{dn_final - base_final:+.3f}',
-            f'{reached} of {epochs}' if reached is not None else 'not reached']
 
 
 def main() -> None:

@@ -1,12 +1,12 @@
 """Detects objects with an exported model in onnxruntime: no torch, no mmdet.
 
-Needs numpy, opencv and onnxruntime only. Reads the pre-processing and class names that
-``tools/deployment/export_onnx.py`` stored in the model (the config's test ``Resize``,
-mean, std, channel order, size divisor) and writes what ``tools/infer.py`` writes:
-``OUT_DIR/vis/<name>.png`` with the detections scoring at least ``--score-thr`` drawn,
-and ``OUT_DIR/predictions.json`` (per image its path, size and detections: ``bbox``
-(x1, y1, x2, y2) in the image's pixels, ``label``, ``class``, ``score``). Every input is
-checked (it exists and decodes) before anything is written.
+Needs numpy, opencv and onnxruntime only (and ``image_inputs.py``, beside it). Reads the
+pre-processing and class names that ``tools/deployment/export_onnx.py`` stored in the
+model (the config's test ``Resize``, mean, std, channel order, size divisor) and writes
+what ``tools/infer.py`` writes: ``OUT_DIR/vis/<name>.png`` with the detections scoring at
+least ``--score-thr`` drawn, and ``OUT_DIR/predictions.json`` (per image its path, size
+and detections: ``bbox`` (x1, y1, x2, y2) in the image's pixels, ``label``, ``class``,
+``score``). Every input is checked (it exists and decodes) before anything is written.
 
 A model exported with a fixed input size takes images that fit it after the resize
 (they are padded to it); one exported with ``--dynamic`` takes any size. Images are run
@@ -17,7 +17,6 @@ Example::
     python tools/deployment/onnx_infer.py model.onnx data/demo/val --out-dir onnx_out
 """
 import argparse
-import glob
 import json
 import os
 import tempfile
@@ -28,7 +27,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-IMAGE_SUFFIXES = {'.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'}
+from image_inputs import expand_inputs  # beside this script
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,28 +39,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='detections below this score are neither drawn nor listed')
     return parser.parse_args()
-
-
-def expand_inputs(inputs: List[str]) -> List[Path]:
-    """The images named by files, folders and glob patterns, in order, each once; exits
-    naming an input that matches no image or an image that does not decode."""
-    images: List[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        elif path.is_file():
-            found = [path]
-        else:
-            found = [Path(p) for p in sorted(glob.glob(item))
-                     if Path(p).suffix.lower() in IMAGE_SUFFIXES]
-        if not found:
-            raise SystemExit(f'{item}: no such image, folder of images or matching pattern')
-        images += [p for p in found if p not in images]
-    for path in images:
-        if cv2.imread(str(path), cv2.IMREAD_COLOR) is None:
-            raise SystemExit(f'{path} is not a readable image')
-    return images
 
 
 def resize(image: np.ndarray, spec: Dict) -> Tuple[np.ndarray, Tuple[float, float]]:

@@ -91,7 +91,11 @@ class MaskDINOHead(BaseModule):
       by uncertainty, all divided by the number of objects averaged over ranks.
     - **Inference**: sigmoid scores, the top ``test_cfg.max_per_image`` (query, class)
       pairs, mask = logit > 0, score × the mean mask probability inside the mask; the
-      box is the last layer's.
+      box is the last layer's (the official Mask DINO's instance inference). mmdet's
+      ``MaskFormerFusionHead.instance_postprocess`` is not used: its scores are a
+      softmax with a background class and its boxes are the masks' extents, where
+      Mask DINO classifies by sigmoid and predicts its boxes; only the mask score is
+      the same formula.
 
     It differs from the official code in: the DN content is the label embedding of
     D - 1 dimensions plus the indicator of §4.5 (the official code: D dimensions, no
@@ -172,6 +176,10 @@ class MaskDINOHead(BaseModule):
         if train_cfg is not None:
             self.assigner = TASK_UTILS.build(train_cfg['assigner'])
 
+    # Deformable DETR's encoder proposals (one per memory token, from its level's grid),
+    # borrowed: they read the ``memory_trans_fc`` / ``memory_trans_norm`` this head holds.
+    gen_encoder_output_proposals = DeformableDETR.gen_encoder_output_proposals
+
     def init_weights(self) -> None:
         """The pixel decoder's and the deformable attentions' own inits, Xavier for the
         decoder's other matrices (as mmdet's DINO and the official decoder), and the
@@ -225,10 +233,9 @@ class MaskDINOHead(BaseModule):
         padding, valid_ratios = self.padding_masks(batch_data_samples, levels)
         memory_mask = None if padding is None else torch.cat(
             [p.flatten(1) for p in padding], 1)
-        # Unified query selection: DeformableDETR's proposals (this head holds the
-        # memory_trans_fc / memory_trans_norm they need).
-        output_memory, proposals = DeformableDETR.gen_encoder_output_proposals(
-            self, memory, memory_mask, spatial_shapes)
+        # Unified query selection: Deformable DETR's proposals.
+        output_memory, proposals = self.gen_encoder_output_proposals(memory, memory_mask,
+                                                                     spatial_shapes)
         enc_scores = self.cls_branch(output_memory)
         enc_coords = self.reg_branch(output_memory) + proposals
         topk = enc_scores.max(-1)[0].topk(self.num_queries, dim=1)[1]
