@@ -749,10 +749,10 @@ def train_parity(root, family: str, config: Optional[str] = None, steps: int = 1
         args = official_args(root, family, ['--scalar', str(groups)])
         torch.manual_seed(seed)
         model, criterion, _ = build_official(family, args)
-        # The official deformable attention sets its offsets' bias from a float32 grid.
+        # Both deformable attentions set their offsets' bias from a float32 grid.
         model.to(dtype)
         mask_non_categories(model)
-        ours = MODELS.build(cfg.model)
+        ours = MODELS.build(cfg.model).to(dtype)
         ours.load_state_dict(convert_official(model.state_dict())[0], strict=True)
         if dtype != torch.float32:
             encode_positions_in_model_dtype(ours)
