@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from mmdet.structures import SampleList
+from mmdn.models.layers import gather_real_slots
 
 # COCO's object sizes, by mask area in pixels (here of the network's input image).
 SIZE_BINS = (('small', 32**2), ('medium', 96**2), ('large', math.inf))
@@ -44,9 +45,10 @@ def first_layer_rows(head: torch.nn.Module, batch_data_samples: SampleList,
     pad_shape = batch_data_samples[0].metainfo['batch_input_shape']
     coverage = head.shifted_coverage(dn, size, pad_shape).flatten(2)  # (bs, P*M, h*w)
     inside = head.inside_cells(size, batch_data_samples, coverage.device)
-    at_half = head.real_slots(((coverage >= 0.5) & inside).any(-1), dn).flatten()  # (K*P, )
-    attends = head.real_slots((~head.blocked_cells(coverage, inside)).any(-1), dn).flatten()
-    area = dn['masks'].flatten(1).sum(1).repeat_interleave(dn['meta']['num_groups'])
+    meta = dn['meta']
+    at_half = gather_real_slots(((coverage >= 0.5) & inside).any(-1), meta).flatten()  # (R*P, )
+    attends = gather_real_slots((~head.blocked_cells(coverage, inside)).any(-1), meta).flatten()
+    area = dn['masks'].flatten(1).sum(1).repeat_interleave(meta['num_groups'])
     return dict(area=area.float().cpu(), empty_at_half=~at_half.cpu(), empty=~attends.cpu())
 
 
