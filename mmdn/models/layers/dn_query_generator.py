@@ -206,8 +206,10 @@ class DnBoxNoiser(BaseModule):
         Returns:
             dict: ``labels`` (bs, M) with ``num_classes`` at padding, ``boxes``
             (bs, M, 4) as (cx, cy, w, h) normalised by each image's ``img_shape``
-            (zero at padding), ``valid`` (bs, M) bool and ``image_sizes`` (bs, 4),
-            each image's (w, h, w, h) in pixels.
+            (zero at padding), ``valid`` (bs, M) bool, ``image_sizes`` (bs, 4), each
+            image's (w, h, w, h) in pixels, and the real slots: ``slots`` (K, ) their
+            flat indices in the (bs * M) grid and ``objects`` (K, ) the object each
+            holds among the batch's objects (0 .. K-1).
         """
         instances = [s.gt_instances for s in batch_data_samples]
         counts = [len(i) for i in instances]
@@ -228,7 +230,8 @@ class DnBoxNoiser(BaseModule):
         boxes = boxes.new_zeros(bs * group_size, 4).index_copy_(0, slots, boxes).view(
             bs, group_size, 4)
         return dict(labels=labels, boxes=boxes, valid=labels.ne(self.num_classes),
-                    image_sizes=host_tensor(sizes, boxes.dtype, boxes.device))
+                    image_sizes=host_tensor(sizes, boxes.dtype, boxes.device), slots=slots,
+                    objects=host_tensor(list(range(len(slots))), torch.long, labels.device))
 
     def _check_labels(self, labels: Tensor, counts: Sequence[int],
                       batch_data_samples: SampleList) -> None:
@@ -255,16 +258,28 @@ class DnBoxNoiser(BaseModule):
                 f'[0, {self.num_classes}) (num_classes={self.num_classes})')
 
     @staticmethod
-    def _subsample(targets: Dict[str, Tensor], cap: int) -> Dict[str, Tensor]:
+    def _subsample(targets: Dict[str, Tensor], counts: Sequence[int],
+                   cap: int) -> Dict[str, Tensor]:
         """Keeps ``cap`` random objects of each image (all of an image with fewer), in
         their order, the real ones first; ``index`` (bs, cap) gives each kept slot's
-        object (its index among the image's objects)."""
+        object (its index among the image's objects), ``slots`` and ``objects`` the
+        real slots of the (bs, cap) grid and their objects, laid out on the host.
+
+        Args:
+            counts (list[int]): each image's number of objects.
+        """
         valid = targets['valid']
         keys = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.)
         keep = keys.topk(cap, dim=1, largest=False).indices.sort(dim=1).values
+        slots = host_tensor([b * cap + m for b, n in enumerate(counts)
+                             for m in range(min(n, cap))], torch.long, keep.device)
+        starts = host_tensor(list(itertools.accumulate([0] + list(counts[:-1]))),
+                             torch.long, keep.device)
         return dict(targets, labels=targets['labels'].gather(1, keep),
                     valid=valid.gather(1, keep), index=keep,
-                    boxes=targets['boxes'].gather(1, keep[..., None].expand(-1, -1, 4)))
+                    boxes=targets['boxes'].gather(1, keep[..., None].expand(-1, -1, 4)),
+                    slots=slots,
+                    objects=(starts[:, None] + keep).flatten().index_select(0, slots))
 
     def apply_box_noise(self, boxes: Tensor) -> Tensor:
         """Centre shift and box scaling of §4.3 on (..., 4) (cx, cy, w, h) boxes in [0, 1].
@@ -319,7 +334,7 @@ class DnBoxNoiser(BaseModule):
         if self.max_dn_queries is not None and group_size * num_groups > self.max_dn_queries:
             num_groups = max(1, self.max_dn_queries // group_size)
             if group_size > self.max_dn_queries:
-                targets = self._subsample(targets, self.max_dn_queries)
+                targets = self._subsample(targets, counts, self.max_dn_queries)
                 group_size = self.max_dn_queries
                 counts = [min(n, group_size) for n in counts]
         # The (bs, M) ground truth broadcast to (bs, P, M), each group drawing its noise.
@@ -329,31 +344,10 @@ class DnBoxNoiser(BaseModule):
         noised_labels, noised_boxes = self.noise_labels(labels, clean), boxes
         if self.with_box_noise and not clean:
             noised_boxes = self.apply_box_noise(boxes)
-        dn_meta = dict(num_dn_queries=num_groups * group_size, num_groups=num_groups,
-                       group_size=group_size, num_targets=num_groups * sum(counts),
-                       **targets, **self.real_slots(batch_data_samples, targets, counts))
+        dn_meta = dict(targets, num_dn_queries=num_groups * group_size,
+                       num_groups=num_groups, group_size=group_size,
+                       num_targets=num_groups * sum(counts))
         return noised_labels, noised_boxes, dn_meta
-
-    @staticmethod
-    def real_slots(batch_data_samples: SampleList, targets: Dict[str, Tensor],
-                   counts: Sequence[int]) -> Dict[str, Tensor]:
-        """``slots`` and ``objects`` of ``dn_meta`` (see :meth:`noised_groups`), laid out
-        on the host (no device synchronisation).
-
-        Args:
-            counts (list[int]): each image's real slots, min(n, M).
-        """
-        device, group_size = targets['labels'].device, targets['labels'].size(1)
-        slots = host_tensor([b * group_size + m for b, n in enumerate(counts)
-                             for m in range(n)], torch.long, device)
-        if 'index' not in targets:
-            objects = host_tensor(list(range(sum(counts))), torch.long, device)
-            return dict(slots=slots, objects=objects)
-        starts = host_tensor(list(itertools.accumulate(
-            [0] + [len(s.gt_instances) for s in batch_data_samples[:-1]])), torch.long,
-            device)
-        objects = (starts[:, None] + targets['index']).flatten().index_select(0, slots)
-        return dict(slots=slots, objects=objects)
 
 
 def gather_real_slots(t: Tensor, dn_meta: Dict) -> Tensor:
