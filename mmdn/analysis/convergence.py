@@ -53,8 +53,9 @@ def mean_and_sd(curves: Sequence[Curve]) -> Band:
 def wrapped_config(config: str, run_dir: Path, seed: int, val_interval: int,
                    instability: bool = True) -> Path:
     """A config in ``run_dir`` inheriting ``config``: the seed, validation every
-    ``val_interval`` epochs and (``instability``) the instability hook after the config's
-    own hooks."""
+    ``val_interval`` epochs, (``instability``) the instability hook after the config's
+    own hooks, and a checkpoint every epoch, the last one kept (a stopped run loses at
+    most an epoch; what a run learns does not change)."""
     from mmengine.config import Config
     hooks = Config.fromfile(config).to_dict().get('custom_hooks', [])
     if instability:
@@ -64,7 +65,8 @@ def wrapped_config(config: str, run_dir: Path, seed: int, val_interval: int,
     wrapped.write_text(f"_base_ = '{Path(config).resolve()}'\n"
                        f'custom_hooks = {hooks!r}\n'
                        f'randomness = dict(seed={seed})\n'
-                       f'train_cfg = dict(val_interval={val_interval})\n')
+                       f'train_cfg = dict(val_interval={val_interval})\n'
+                       'default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1))\n')
     return wrapped
 
 

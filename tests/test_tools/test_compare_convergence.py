@@ -58,11 +58,13 @@ def test_a_result_without_the_metric_names_its_seed():
 
 
 @pytest.mark.parametrize('instability', [True, False])
-def test_wrapped_config_sets_seed_and_validation_and_the_hook_if_asked(tmp_path, instability):
+def test_wrapped_config_sets_seed_validation_checkpoints_and_the_hook(tmp_path, instability):
     from mmengine.config import Config
     config = str(REPO / 'configs/demo/mask2former_r18_demo.py')
     cfg = Config.fromfile(wrapped_config(config, tmp_path, 3, 4, instability))
     assert cfg.randomness.seed == 3 and cfg.train_cfg.val_interval == 4
+    assert cfg.default_hooks.checkpoint.interval == 1
+    assert cfg.default_hooks.checkpoint.max_keep_ckpts == 1
     assert cfg.train_cfg.max_epochs == Config.fromfile(config).train_cfg.max_epochs
     hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
     assert hooks.count('MatchingInstabilityHook') == int(instability)
