@@ -10,8 +10,10 @@ draws are replayed in this repository's generator through its draw methods
 :class:`OfficialTrainer` and :class:`MmdnTrainer` each take a training step and record a
 :class:`StepRecord` (the assignment of every decoder layer, every weighted loss term,
 every parameter's gradient and update under this repository's names);
-:func:`run_in_lockstep` starts every step of both from the same state, and
-:func:`compare` turns the two runs into the table of :class:`Row`.
+:func:`run_in_lockstep` starts every step of both from the same state and reduces each
+step's gradients and updates to :class:`TensorDiffs` as soon as both codes have taken it
+(only one step's tensors are held at a time), and :func:`compare` turns the two runs and
+their differences into the table of :class:`Row`.
 
 The 80 / 91 class slots: the official class branches have 91 slots indexed by COCO id,
 11 of which are no category. Their biases are set to -30 before the conversion, so that
@@ -21,7 +23,7 @@ import contextlib
 import dataclasses
 import math
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -464,7 +466,8 @@ class Run:
     """One code's steps over the batches.
 
     Attributes:
-        steps (list[StepRecord]): one per batch.
+        steps (list[StepRecord]): one per batch, without its ``grads`` and ``updates``
+            (reduced to :class:`TensorDiffs` by :func:`run_in_lockstep`).
         dn_inputs (list[tuple]): per batch the denoising queries' content (bs, P*M, D)
             and anchors before sigmoid (bs, P*M, 4), padding slots zero.
         optimizer (dict[str, Tensor]): each parameter's (lr, weight decay), (1, 2).
@@ -474,22 +477,74 @@ class Run:
     optimizer: Dict[str, Tensor] = dataclasses.field(default_factory=dict)
 
 
-def run_in_lockstep(official: OfficialTrainer, ours: MmdnTrainer,
-                    batches: Sequence[Batch]) -> Tuple[Run, Run]:
+#: A difference of one tensor at one step: (||ours - official||, relative, 'name, step i').
+Difference = Tuple[float, float, str]
+
+
+@dataclasses.dataclass
+class TensorDiffs:
+    """One step's per-tensor differences between the codes, as numbers.
+
+    Attributes:
+        grads (list): each gradient's difference relative to its official norm, for the
+            gradients of at least :data:`SMALL_GRADIENT` of the official total norm.
+        small (list): the smaller gradients' differences, relative to that floor.
+        updates (list): the optimizer updates of the ``grads`` tensors, relative to the
+            official update.
+        params (list): each parameter's difference after the step, relative to its
+            official norm (the same parameters before the step: the updates' difference).
+        only (set[str]): the gradients that one code has and the other lacks.
+        count (int): the official tensors with a gradient.
+    """
+    grads: List[Difference]
+    small: List[Difference]
+    updates: List[Difference]
+    params: List[Difference]
+    only: Set[str]
+    count: int
+
+
+def tensor_diffs(step: int, official: StepRecord, ours: StepRecord) -> TensorDiffs:
+    """The :class:`TensorDiffs` of one step that both codes took from the same state."""
+    a, b = official, ours
+    floor = SMALL_GRADIENT * a.grad_norm
+    diffs = TensorDiffs([], [], [], [], set(a.grads) ^ set(b.grads), len(a.grads))
+    for k in sorted(set(a.grads) & set(b.grads)):
+        diff = float((b.grads[k] - a.grads[k]).double().norm())
+        size = float(a.grads[k].double().norm())
+        if size < floor:
+            diffs.small.append((diff, diff / floor, f'{k}, step {step}'))
+        else:
+            diffs.grads.append((diff, diff / size, f'{k}, step {step}'))
+            diffs.updates.append((*relative_difference(b.updates[k], a.updates[k]),
+                                  f'{k}, step {step}'))
+    for k in a.updates:
+        if k in b.updates:
+            diff = float((b.updates[k] - a.updates[k]).double().norm())
+            diffs.params.append((diff, diff / a.param_norms[k], f'{k}, step {step}'))
+    return diffs
+
+
+def run_in_lockstep(official: OfficialTrainer, ours: MmdnTrainer, batches: Sequence[Batch]
+                    ) -> Tuple[Run, Run, List[TensorDiffs]]:
     """Both codes step through ``batches`` together: the official step draws the
     noise, this repository's replays it, then takes the official parameters and AdamW
     moments, so that every step of both starts from the same state (float32 rounding,
-    amplified by training, would otherwise decide the comparison after a few steps)."""
-    runs = Run(optimizer=official.settings), Run(optimizer=ours.settings)
-    for batch in batches:
+    amplified by training, would otherwise decide the comparison after a few steps).
+    Each step's gradients and updates are reduced to its :class:`TensorDiffs` at once
+    and dropped, so that memory does not grow with the steps."""
+    runs, diffs = (Run(optimizer=official.settings), Run(optimizer=ours.settings)), []
+    for i, batch in enumerate(batches):
         record, dn_inputs, draw = official.step(batch)
-        runs[0].steps.append(record)
+        mine, my_inputs = ours.step(batch, draw)
+        diffs.append(tensor_diffs(i, record, mine))
+        runs[0].steps.append(dataclasses.replace(record, grads={}, updates={}))
+        runs[1].steps.append(dataclasses.replace(mine, grads={}, updates={}))
         runs[0].dn_inputs.append(dn_inputs)
-        record, dn_inputs = ours.step(batch, draw)
-        runs[1].steps.append(record)
-        runs[1].dn_inputs.append(dn_inputs)
+        runs[1].dn_inputs.append(my_inputs)
+        del record, mine
         ours.load(official.params(), official.adam_state())
-    return runs
+    return (*runs, diffs)
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -534,8 +589,9 @@ def judge(worst_rel: float, tolerance: float, stated: str = '') -> str:
     return f'stated: {stated}' if stated else f'FAIL (> {tolerance:g})'
 
 
-def compare(official: Run, ours: Run) -> List[Row]:
-    """The parity table of two runs over the same batches (see the module docstring).
+def compare(official: Run, ours: Run, diffs: Sequence[TensorDiffs]) -> List[Row]:
+    """The parity table of two runs over the same batches and their per-step tensor
+    differences (see the module docstring).
 
     Loss terms, per term and step: |ours - official| / |official|; gradients and
     parameters per tensor: ||ours - official|| / ||official||, the worst reported.
@@ -575,20 +631,12 @@ def compare(official: Run, ours: Run) -> List[Row]:
         count = sum(1 for k in names if pick(k))
         rows.append(Row(f'{label} ({count} terms x {len(steps)} steps)', *worst,
                         judge(worst[1], TOLERANCES['loss'])))
-    small, grads, updates, only = [], [], [], set()
-    for i, (a, b) in enumerate(steps):
-        only |= set(a.grads) ^ set(b.grads)
-        floor = SMALL_GRADIENT * a.grad_norm
-        for k in sorted(set(a.grads) & set(b.grads)):
-            diff = float((b.grads[k] - a.grads[k]).double().norm())
-            size = float(a.grads[k].double().norm())
-            if size < floor:
-                small.append((diff, diff / floor, f'{k}, step {i}'))
-            else:
-                grads.append((diff, diff / size, f'{k}, step {i}'))
-                updates.append((*relative_difference(b.updates[k], a.updates[k]), f'{k}, step {i}'))
+    grads = [item for d in diffs for item in d.grads]
+    small = [item for d in diffs for item in d.small]
+    updates = [item for d in diffs for item in d.updates]
+    only = set().union(*(d.only for d in diffs))
     worst = worst_of(iter(grads))
-    rows.append(Row(f'gradients ({len(steps[0][0].grads)} tensors x {len(steps)} steps)',
+    rows.append(Row(f'gradients ({diffs[0].count} tensors x {len(steps)} steps)',
                     *worst, judge(worst[1], TOLERANCES['grad']) if not only else
                     f'FAIL: a gradient in one code only ({sorted(only)[0]})'))
     if small:
@@ -614,10 +662,7 @@ def compare(official: Run, ours: Run) -> List[Row]:
     rows.append(Row(f'lr and weight decay of each parameter ({len(ours.optimizer)})',
                     *settings, 'identical' if settings[0] == 0 and not extra else
                     f'FAIL{": " + extra[0] if extra else ""}'))
-    params = worst_of((float((b.updates[k] - a.updates[k]).double().norm()),
-                     float((b.updates[k] - a.updates[k]).double().norm()) / a.param_norms[k],
-                     f'{k}, step {i}') for i, (a, b) in enumerate(steps)
-                    for k in a.updates if k in b.updates)
+    params = worst_of(item for d in diffs for item in d.params)
     rows.append(Row(f'parameters after each of the {len(steps)} steps', *params,
                     judge(params[1], TOLERANCES['param'])))
     shipped = worst_of((abs(a.as_is[k] - a.losses[k]),
@@ -759,5 +804,5 @@ def train_parity(root, family: str, config: Optional[str] = None, steps: int = 1
         official = OfficialTrainer(model, criterion, args,
                                    torch.Generator().manual_seed(seed + 1))
         mine = MmdnTrainer(ours, build_optim_wrapper(ours, cfg.optim_wrapper))
-        runs = run_in_lockstep(official, mine, batches)
-    return compare(*runs), deviations(family, args, cfg), runs
+        *runs, diffs = run_in_lockstep(official, mine, batches)
+    return compare(*runs, diffs), deviations(family, args, cfg), runs

@@ -1,5 +1,7 @@
 """The training-parity tool's parts that need no official checkout: the official noise
-draws mapped to this repository's layout, loss names, and what it refuses."""
+draws mapped to this repository's layout, loss names, the per-step tensor differences,
+and what it refuses."""
+import math
 from pathlib import Path
 
 import pytest
@@ -7,9 +9,12 @@ import torch
 
 from mmdn.analysis.official_dn_detr import CHECKOUT_FILES, NoiseReplay, OfficialCodeError
 from mmdn.analysis.train_parity import (
+    SMALL_GRADIENT,
+    StepRecord,
     official_loss_name,
     parity_batches,
     replayed_draws,
+    run_in_lockstep,
     train_parity,
 )
 from mmdn.converters import COCO_CATEGORY_IDS
@@ -111,3 +116,59 @@ def test_the_tool_refuses_writing_nothing(tmp_path):
     result = run_tool([TOOL, str(tmp_path), '--out', str(out)])
     assert result.returncode == 1 and 'is not a DN-DETR checkout' in result.stderr
     assert not out.exists()
+
+
+def step_record(grads, updates, scale=1.):
+    """A StepRecord with these gradients and updates (times ``scale``), parameters of
+    norm 10."""
+    return StepRecord(torch.zeros(1, 1, 1, dtype=torch.long), dict(loss_cls=1.),
+                      {k: v * scale for k, v in grads.items()},
+                      math.sqrt(sum(float(v.pow(2).sum()) for v in grads.values())),
+                      {k: v * scale for k, v in updates.items()}, dict.fromkeys(updates, 10.))
+
+
+class FakeTrainer:
+    """What run_in_lockstep uses of a trainer; step i records ``records[i]``."""
+
+    def __init__(self, records):
+        self.records, self.settings, self.loaded = list(records), {}, 0
+
+    def step(self, batch, draw=None):
+        inputs = (torch.zeros(1, 2, 3), torch.zeros(1, 2, 4))
+        record = self.records.pop(0)
+        return (record, inputs, {}) if draw is None else (record, inputs)
+
+    def params(self):
+        return {}
+
+    def adam_state(self):
+        return {}, {}, 0.
+
+    def load(self, params, adam):
+        self.loaded += 1
+
+
+def test_lockstep_reduces_each_step_to_numbers_and_drops_its_tensors():
+    """Gradients at least SMALL_GRADIENT of the total norm are judged relative to their
+    own norm, smaller ones relative to that floor; updates and parameters relative to
+    the official update and parameter norm; every step's tensors are dropped."""
+    grads = dict(big=torch.tensor([3., 4.]), tiny=torch.tensor([1e-7, 0.]))
+    updates = dict(big=torch.tensor([0., 2.]), tiny=torch.tensor([1., 0.]))
+    official = FakeTrainer([step_record(grads, updates), step_record(grads, updates)])
+    ours = FakeTrainer([step_record(grads, updates, 1.01),
+                        step_record(dict(grads, extra=torch.ones(1)), updates)])
+    *runs, diffs = run_in_lockstep(official, ours, [None, None])
+    assert ours.loaded == 2 and len(diffs) == 2
+    assert all(not s.grads and not s.updates for run in runs for s in run.steps)
+    first, second = diffs
+    assert first.count == 2 and not first.only and second.only == {'extra'}
+    (diff, rel, where), = first.grads
+    assert where == 'big, step 0' and diff == pytest.approx(0.05) and rel == pytest.approx(0.01)
+    (diff, rel, where), = first.small
+    floor = SMALL_GRADIENT * 5.
+    assert where == 'tiny, step 0' and rel == pytest.approx(1e-9 / floor, rel=1e-4)
+    (_, rel, where), = first.updates
+    assert where == 'big, step 0' and rel == pytest.approx(0.01)
+    assert [(round(d, 6), round(r, 6), w) for d, r, w in first.params] == [
+        (0.02, 0.002, 'big, step 0'), (0.01, 0.001, 'tiny, step 0')]
+    assert all(d == 0 for d, _, _ in second.grads + second.small + second.params)
