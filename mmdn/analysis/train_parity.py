@@ -509,6 +509,8 @@ def tensor_diffs(step: int, official: StepRecord, ours: StepRecord) -> TensorDif
     a, b = official, ours
     floor = SMALL_GRADIENT * a.grad_norm
     diffs = TensorDiffs([], [], [], [], set(a.grads) ^ set(b.grads), len(a.grads))
+    updates = {k: relative_difference(b.updates[k], a.updates[k])
+               for k in a.updates if k in b.updates}
     for k in sorted(set(a.grads) & set(b.grads)):
         diff = float((b.grads[k] - a.grads[k]).double().norm())
         size = float(a.grads[k].double().norm())
@@ -516,12 +518,9 @@ def tensor_diffs(step: int, official: StepRecord, ours: StepRecord) -> TensorDif
             diffs.small.append((diff, diff / floor, f'{k}, step {step}'))
         else:
             diffs.grads.append((diff, diff / size, f'{k}, step {step}'))
-            diffs.updates.append((*relative_difference(b.updates[k], a.updates[k]),
-                                  f'{k}, step {step}'))
-    for k in a.updates:
-        if k in b.updates:
-            diff = float((b.updates[k] - a.updates[k]).double().norm())
-            diffs.params.append((diff, diff / a.param_norms[k], f'{k}, step {step}'))
+            diffs.updates.append((*updates[k], f'{k}, step {step}'))
+    for k, (diff, _) in updates.items():
+        diffs.params.append((diff, diff / a.param_norms[k], f'{k}, step {step}'))
     return diffs
 
 
