@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .anchor_distance import matched_per_image, mean_distances
-from .runs import curves_of, merged_config, train_side_by_side
+from .runs import curves_of, custom_hooks, merged_config, train_side_by_side
 
 AP_KEY = 'coco/bbox_mAP'
 
@@ -53,13 +53,12 @@ def mean_and_sd(curves: Sequence[Curve]) -> Band:
 def wrapped_config(config: str, run_dir: Path, seed: int, val_interval: int,
                    instability: bool = True) -> Path:
     """A config in ``run_dir`` inheriting ``config``: the seed, validation every
-    ``val_interval`` epochs, (``instability``) the instability hook after the config's
-    own hooks, and a checkpoint every epoch, the last one kept (a stopped run loses at
-    most an epoch; what a run learns does not change)."""
+    ``val_interval`` epochs, :func:`custom_hooks` with (``instability``) the instability
+    hook, and a checkpoint every epoch, the last one kept (a stopped run loses at most an
+    epoch's training; what a run learns does not change)."""
     from mmengine.config import Config
-    hooks = Config.fromfile(config).to_dict().get('custom_hooks', [])
-    if instability:
-        hooks.append(dict(type='MatchingInstabilityHook'))
+    hooks = custom_hooks(Config.fromfile(config),
+                         *(['MatchingInstabilityHook'] if instability else []))
     run_dir.mkdir(parents=True, exist_ok=True)
     wrapped = run_dir / f'{Path(config).stem}_seed{seed}.py'
     wrapped.write_text(f"_base_ = '{Path(config).resolve()}'\n"

@@ -120,15 +120,24 @@ def seconds_per_iter(config: str, work_dir: Path, iters: int, epoch_iters: int,
     return sum(times) / len(times)
 
 
+def custom_hooks(cfg, *extra: str) -> List[Dict]:
+    """The config's ``custom_hooks``, then ``ValidateResumedEpochHook`` (a resumed run
+    makes the evaluation its stop may have cut) and the ``extra`` hook types."""
+    return cfg.to_dict().get('custom_hooks', []) + [
+        dict(type=hook) for hook in ('ValidateResumedEpochHook', *extra)]
+
+
 def budget_config(config: str, work_dir: Path, epochs: int, seed: int) -> Path:
     """A config file in ``work_dir`` inheriting ``config``: ``epochs`` epochs, the
-    schedule scaled to them, validation every epoch, one checkpoint at the end."""
+    schedule scaled to them, validation every epoch, one checkpoint at the end, and
+    :func:`custom_hooks`."""
     from mmengine.config import Config
     cfg = Config.fromfile(config)
     schedule = scaled_schedule(cfg.param_scheduler, cfg.train_cfg.max_epochs, epochs)
     work_dir.mkdir(parents=True, exist_ok=True)
     wrapped = work_dir / f'{Path(config).stem}_{epochs}e.py'
     wrapped.write_text(f"_base_ = '{Path(config).resolve()}'\n"
+                       f'custom_hooks = {custom_hooks(cfg)!r}\n'
                        f'randomness = dict(seed={seed})\n'
                        f'train_cfg = dict(max_epochs={epochs}, val_interval=1)\n'
                        f'param_scheduler = {schedule!r}\n'

@@ -5,6 +5,7 @@ from .files import write_atomically
 from .hooks import (
     LoadFittingWeightsHook,
     MatchingInstabilityHook,
+    ValidateResumedEpochHook,
     instability,
     load_fitting_weights,
 )
@@ -29,6 +30,7 @@ __all__ = [
     'MMDNDistributedDataParallel', 'setup_distributed', 'teardown_distributed',
     'check_custom_imports', 'check_data_files', 'check_num_classes', 'find_invalid_json',
     'load_config', 'load_tool_config', 'LoadFittingWeightsHook', 'load_fitting_weights',
-    'MatchingInstabilityHook', 'instability', 'write_atomically', 'PretrainedWeightsError',
+    'MatchingInstabilityHook', 'ValidateResumedEpochHook', 'instability', 'write_atomically',
+    'PretrainedWeightsError',
     'check_pretrained', 'pretrained_uris', 'quiet_logger', 'register_pretrained_loading'
 ]

@@ -68,6 +68,7 @@ def test_wrapped_config_sets_seed_validation_checkpoints_and_the_hook(tmp_path, 
     assert cfg.train_cfg.max_epochs == Config.fromfile(config).train_cfg.max_epochs
     hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
     assert hooks.count('MatchingInstabilityHook') == int(instability)
+    assert hooks.count('ValidateResumedEpochHook') == 1
 
 
 def test_trains_each_config_once_a_seed_and_continues(demo_data, tmp_path):

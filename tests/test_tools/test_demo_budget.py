@@ -82,6 +82,7 @@ def test_times_then_trains_each_config_on_its_budget(demo_data, tmp_path):
         wrapped = ''.join(next((tmp_path / name / 'train').glob('2*/vis_data/config.py'))
                           .read_text().split())
         assert 'seed=0' in wrapped
+        assert "type='ValidateResumedEpochHook'" in wrapped
         schedule = Config.fromfile(REPO / config)
         milestone = round(schedule.param_scheduler[0].milestones[0] * expected /
                           schedule.train_cfg.max_epochs)

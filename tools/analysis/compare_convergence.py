@@ -9,8 +9,9 @@ seeds (the value itself with one seed), the first epoch at which DN's mean reach
 baseline's final mean, and the instability the same way; writes the AP and IS curves
 (PNG, mean with a ±1 sd band) and ``summary.json``. A run with its ``result.json`` is not
 trained again, and a training stopped part way resumes from its last checkpoint (its
-curves read across both parts; the instability hook keeps its vectors in checkpoints), so
-a stopped comparison continues where it stopped. ``--anchor-distance`` adds the
+curves read across both parts; the instability hook keeps its vectors in checkpoints; the
+epoch's evaluation, which the stop may have cut, is made first), so a stopped comparison
+continues where it stopped. ``--anchor-distance`` adds the
 anchor-target distance (§3.2) of each run's last checkpoint on the test set, as
 ``anchor_target_distance.py`` measures it, mean ± sd over the seeds. ``--metric
 coco/segm_mAP --no-instability`` compares a mask pair (Mask2Former, whose head the
