@@ -87,7 +87,7 @@ def _manager_classes(cls: type = ManagerMixin) -> List[type]:
 
 
 @contextlib.contextmanager
-def _process_state():
+def process_state():
     """Restores what a tool run changes in the process: argv, ``sys.path``, the working
     directory and the environment; MMEngine's named instances (a runner makes a logger,
     message hub, scope and visualizer named after its config and the second it started;
@@ -134,7 +134,7 @@ def run_script(args: List[str], env: Optional[Dict[str, str]] = None,
     script = REPO / args[0]
     out, err = io.StringIO(), io.StringIO()
     code = 0
-    with _process_state():
+    with process_state():
         os.environ.update(env or {})
         sys.argv = [str(script), *map(str, args[1:])]
         sys.path.insert(0, str(script.parent))

@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
 from mmdn.engine.hooks import ValidateResumedEpochHook
+from ...conftest import process_state
 
 
 class Points(Dataset):
@@ -57,6 +58,16 @@ class StopBeforeValidation(Hook):
 def train(work_dir: Path, max_epochs: int, hooks: List[Hook], resume_from: Optional[Path] = None,
           val_interval: int = 2) -> List[int]:
     """Trains (or resumes from a checkpoint) in ``work_dir``; the epochs it validated."""
+    with process_state():  # the runner's default scope, logger, ... are dropped after
+        _train(work_dir, max_epochs, hooks, resume_from, val_interval)
+    # a run that logs nothing (resumed at its last epoch, unvalidated) writes no file
+    return [record['step'] for scalars in work_dir.glob('*/vis_data/scalars.json')
+            for record in map(json.loads, scalars.read_text().splitlines())
+            if 'error' in record]
+
+
+def _train(work_dir: Path, max_epochs: int, hooks: List[Hook], resume_from: Optional[Path],
+           val_interval: int) -> None:
     loader = dict(dataset=Points(), sampler=dict(type='DefaultSampler', shuffle=False),
                   batch_size=2, collate_fn=dict(type='default_collate'))
     runner = Runner(
@@ -72,10 +83,6 @@ def train(work_dir: Path, max_epochs: int, hooks: List[Hook], resume_from: Optio
         runner.train()
     except KeyboardInterrupt:
         pass
-    # a run that logs nothing (resumed at its last epoch, unvalidated) writes no file
-    return [record['step'] for scalars in work_dir.glob('*/vis_data/scalars.json')
-            for record in map(json.loads, scalars.read_text().splitlines())
-            if 'error' in record]
 
 
 @pytest.mark.parametrize('stop, max_epochs', [(2, 4), (4, 4)])
